@@ -1,0 +1,21 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { loadConfig, ServiceConfigProperties } from '@ztmesh/service-kit';
+
+/** The backend's environment: the shared service settings plus its own port. */
+export const BackendConfigSchema = Type.Object({
+  ...ServiceConfigProperties,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000, description: '0 picks a free port' }),
+  REQUEST_LOGGING: Type.Boolean({
+    default: true,
+    description: 'One log line per request (off only to benchmark)',
+  }),
+  METRICS_ENABLED: Type.Boolean({ default: true, description: 'Request metrics (off only to benchmark)' }),
+});
+
+/** The backend's validated configuration. */
+export type BackendConfig = Static<typeof BackendConfigSchema>;
+
+/** Reads and validates the backend's configuration from `env`. */
+export function loadBackendConfig(env: Record<string, string | undefined> = process.env): BackendConfig {
+  return loadConfig(BackendConfigSchema, env);
+}

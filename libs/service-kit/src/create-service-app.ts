@@ -1,0 +1,133 @@
+import { STATUS_CODES } from 'node:http';
+import { hostname as osHostname } from 'node:os';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Logger } from 'pino';
+import { Type } from '@sinclair/typebox';
+import type { Readiness } from './health/readiness';
+import { ErrorBodySchema, type ErrorBody } from './http/error-schema';
+import { genRequestId, REQUEST_ID_HEADER } from './http/request-id';
+import {
+  OneLineLogController,
+  SilentRequestLogController,
+  UNMATCHED_ROUTE,
+} from './logging/one-line-log-controller';
+import type { ServiceMetrics } from './metrics/create-metrics';
+
+/** Options for createServiceApp. */
+export interface ServiceAppOptions {
+  readonly logger: Logger;
+  readonly readiness: Readiness;
+  /** Records `http_request_duration_seconds`; omit to serve without metrics. */
+  readonly metrics?: ServiceMetrics;
+  /** How long an idle keep-alive socket stays open (see KEEP_ALIVE_TIMEOUT_MS). */
+  readonly keepAliveTimeoutMs: number;
+  /** Log one line per completed request at info; default true. */
+  readonly requestLogging?: boolean;
+  /** The name reported as `hostname` (the pod name in Kubernetes); default the OS hostname. */
+  readonly hostname?: () => string;
+  /** Extra Fastify server options (for example `trustProxy` or `routerOptions`). */
+  readonly fastify?: Omit<FastifyServerOptions, 'logger' | 'loggerInstance'>;
+}
+
+/** Response schema of `GET /health` (liveness), identical on every service. */
+export const HealthBodySchema = Type.Object(
+  {
+    status: Type.Literal('ok'),
+    hostname: Type.String(),
+    timestamp: Type.String({ format: 'date-time' }),
+    uptimeSeconds: Type.Number(),
+  },
+  { additionalProperties: false },
+);
+
+/** Response schema of `GET /ready`. */
+export const ReadyBodySchema = Type.Object(
+  { status: Type.Union([Type.Literal('ready'), Type.Literal('starting'), Type.Literal('draining')]) },
+  { additionalProperties: false },
+);
+
+/**
+ * A Fastify instance with what every ztmesh service has: request ids taken from and echoed in `x-request-id`,
+ * one JSON log line per completed request, the latency histogram keyed by route template, JSON error bodies
+ * `{statusCode, error, message, requestId}` without stack traces, `GET /health` (liveness) and `GET /ready`
+ * (readiness). It never listens: the caller adds its routes and decides where to listen.
+ */
+export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
+  const hostname = options.hostname ?? osHostname;
+  const startedAt = performance.now();
+  const app = Fastify({
+    ...options.fastify,
+    loggerInstance: options.logger as FastifyBaseLogger,
+    logController:
+      (options.requestLogging ?? true) ? new OneLineLogController() : new SilentRequestLogController(),
+    requestIdHeader: false,
+    genReqId: genRequestId,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    // Closing the listener also closes idle keep-alive sockets; busy ones finish their request first.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  // Node's headers timeout must outlast the keep-alive timeout, or a reused socket can be cut mid-request.
+  app.server.headersTimeout = options.keepAliveTimeoutMs + 5_000;
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+
+  const metrics = options.metrics;
+  if (metrics) {
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+      metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const statusCode =
+      typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
+        ? error.statusCode
+        : 500;
+    if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    const body: ErrorBody = {
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      // Client errors explain themselves; server errors never leak internals.
+      message: statusCode >= 500 ? 'The server could not complete the request' : error.message,
+      requestId: request.id,
+    };
+    return reply.code(statusCode).type('application/json').send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = {
+      statusCode: 404,
+      error: 'Not Found',
+      message: `Route ${request.method} ${request.url} not found`,
+      requestId: request.id,
+    };
+    return reply.code(404).type('application/json').send(body);
+  });
+
+  app.get('/health', { schema: { response: { 200: HealthBodySchema } } }, async () => ({
+    status: 'ok' as const,
+    hostname: hostname(),
+    timestamp: new Date().toISOString(),
+    uptimeSeconds: Math.round((performance.now() - startedAt) / 10) / 100,
+  }));
+
+  app.get(
+    '/ready',
+    { schema: { response: { 200: ReadyBodySchema, 503: ReadyBodySchema } } },
+    async (_r, reply) => {
+      const status = options.readiness.state;
+      return reply.code(status === 'ready' ? 200 : 503).send({ status });
+    },
+  );
+
+  return app;
+}
+
+/** Schemas of the error body for use in a route's `response` map. */
+export const ErrorResponses = { 400: ErrorBodySchema, 404: ErrorBodySchema, 500: ErrorBodySchema };

@@ -1,0 +1,27 @@
+export { ConfigError, loadConfig, ServiceConfigProperties, StringEnum } from './config/load-config';
+export {
+  OneLineLogController,
+  SilentRequestLogController,
+  UNMATCHED_ROUTE,
+} from './logging/one-line-log-controller';
+export { createLogger, flushLogger, type LoggerOptions } from './logging/create-logger';
+export {
+  createMetrics,
+  LATENCY_BUCKETS_SECONDS,
+  type MetricsOptions,
+  type ServiceMetrics,
+} from './metrics/create-metrics';
+export { createMetricsServer, type MetricsServerOptions } from './metrics/create-metrics-server';
+export { createReadiness, type Readiness, type ReadinessState } from './health/readiness';
+export { ErrorBodySchema, type ErrorBody } from './http/error-schema';
+export { genRequestId, REQUEST_ID_HEADER } from './http/request-id';
+export {
+  createServiceApp,
+  ErrorResponses,
+  HealthBodySchema,
+  ReadyBodySchema,
+  type ServiceAppOptions,
+} from './create-service-app';
+export { installGracefulShutdown, type GracefulShutdownOptions } from './shutdown/install-graceful-shutdown';
+export { runService, type RunnableConfig, type RunServiceOptions, type ServiceDeps } from './run-service';
+export { TRACE_HEADERS, type TraceHeader } from './trace-headers';
