@@ -13,7 +13,12 @@ export type BackendDeps = Pick<ServiceDeps, 'logger' | 'readiness'> &
 
 /** Builds the backend: shared service plumbing (health, readiness, errors, logs, metrics) plus its API routes. */
 export function buildApp(config: BackendConfig, deps: BackendDeps): FastifyInstance {
-  const routeDeps: RouteDeps = { hostname: deps.hostname ?? osHostname, now: deps.now ?? (() => new Date()) };
+  // A pod's hostname never changes; reading it once spares a system call per request.
+  const osName = osHostname();
+  const routeDeps: RouteDeps = {
+    hostname: deps.hostname ?? (() => osName),
+    now: deps.now ?? (() => new Date()),
+  };
   const app = createServiceApp({
     logger: deps.logger,
     readiness: deps.readiness,

@@ -5,12 +5,10 @@ import type { Logger } from 'pino';
 import { Type } from '@sinclair/typebox';
 import type { Readiness } from './health/readiness';
 import { ErrorBodySchema, type ErrorBody } from './http/error-schema';
+import { createClientErrorHandler } from './http/client-error-handler';
+import { frameworkErrorHandler } from './http/framework-error-handler';
 import { genRequestId, REQUEST_ID_HEADER } from './http/request-id';
-import {
-  OneLineLogController,
-  SilentRequestLogController,
-  UNMATCHED_ROUTE,
-} from './logging/one-line-log-controller';
+import { RequestObserver } from './logging/one-line-log-controller';
 import type { ServiceMetrics } from './metrics/create-metrics';
 
 /** Options for createServiceApp. */
@@ -55,34 +53,53 @@ export const ReadyBodySchema = Type.Object(
 export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
   const hostname = options.hostname ?? osHostname;
   const startedAt = performance.now();
+  const observer = new RequestObserver({
+    logRequests: options.requestLogging ?? true,
+    metrics: options.metrics,
+  });
+  // Errors raised before routing (a malformed URL such as `/%zz`) get the JSON error body too.
+  const onFrameworkError = options.fastify?.frameworkErrors ?? frameworkErrorHandler;
   const app = Fastify({
     ...options.fastify,
+    // Fastify skips its response bookkeeping for these, so log and count them here like any other response.
+    frameworkErrors: (error, request, reply) => {
+      reply.raw.once('finish', () => observer.requestCompleted(null, request, reply));
+      return onFrameworkError(error, request, reply);
+    },
     loggerInstance: options.logger as FastifyBaseLogger,
-    logController:
-      (options.requestLogging ?? true) ? new OneLineLogController() : new SilentRequestLogController(),
+    logController: observer,
     requestIdHeader: false,
     genReqId: genRequestId,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     // Closing the listener also closes idle keep-alive sockets; busy ones finish their request first.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has a fixed body without a request id; the onRequest hook answers instead.
+    return503OnClosing: false,
+    // Requests Node's parser rejects (garbage, oversized headers) never reach Fastify's routing.
+    clientErrorHandler: createClientErrorHandler(options.logger),
   });
   // Node's headers timeout must outlast the keep-alive timeout, or a reused socket can be cut mid-request.
   app.server.headersTimeout = options.keepAliveTimeoutMs + 5_000;
 
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
     done();
   });
-
-  const metrics = options.metrics;
-  if (metrics) {
-    app.addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-      metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-      done();
-    });
-  }
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    if (!closing) return done();
+    // A request that reaches a closing server came on a keep-alive connection that was busy when the
+    // listener closed: shed it (the caller, or the mesh's retry policy, sends it to another replica) and tell
+    // the client not to reuse the connection.
+    const body: ErrorBody = {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'The server is shutting down',
+      requestId: request.id,
+    };
+    void reply.code(503).header('connection', 'close').type('application/json').send(body);
+  });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const statusCode =
@@ -130,4 +147,9 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
 }
 
 /** Schemas of the error body for use in a route's `response` map. */
-export const ErrorResponses = { 400: ErrorBodySchema, 404: ErrorBodySchema, 500: ErrorBodySchema };
+export const ErrorResponses = {
+  400: ErrorBodySchema,
+  404: ErrorBodySchema,
+  500: ErrorBodySchema,
+  503: ErrorBodySchema,
+};

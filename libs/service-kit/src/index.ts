@@ -1,19 +1,25 @@
 export { ConfigError, loadConfig, ServiceConfigProperties, StringEnum } from './config/load-config';
+export { RequestObservabilityProperties } from './config/request-observability-properties';
 export {
   OneLineLogController,
+  RequestObserver,
   SilentRequestLogController,
   UNMATCHED_ROUTE,
+  type RequestObserverOptions,
 } from './logging/one-line-log-controller';
 export { createLogger, flushLogger, type LoggerOptions } from './logging/create-logger';
 export {
   createMetrics,
   LATENCY_BUCKETS_SECONDS,
+  REQUEST_DURATION_METRIC,
   type MetricsOptions,
   type ServiceMetrics,
 } from './metrics/create-metrics';
 export { createMetricsServer, type MetricsServerOptions } from './metrics/create-metrics-server';
 export { createReadiness, type Readiness, type ReadinessState } from './health/readiness';
 export { ErrorBodySchema, type ErrorBody } from './http/error-schema';
+export { createClientErrorHandler } from './http/client-error-handler';
+export { frameworkErrorHandler } from './http/framework-error-handler';
 export { genRequestId, REQUEST_ID_HEADER } from './http/request-id';
 export {
   createServiceApp,

@@ -72,6 +72,8 @@ export async function runService<C extends RunnableConfig>(options: RunServiceOp
       },
       'listening',
     );
+    // Supervisors and tests wait for this line: write it now rather than with the next batch.
+    logger.flush();
   } catch (error) {
     logger.fatal({ err: error }, 'could not start');
     logger.flush();

@@ -22,7 +22,7 @@ export const DataBodySchema = Type.Object(
 /** `GET /api/data`: the sample payload, with the pod that answered. */
 export function dataRoutes(deps: RouteDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get('/api/data', { schema: { response: { 200: DataBodySchema } } }, async () => ({
+    app.get('/api/data', { schema: { response: { 200: DataBodySchema } } }, () => ({
       message: 'Hello from Backend!' as const,
       data: { items: [...DATA_ITEMS], count: DATA_ITEMS.length },
       hostname: deps.hostname(),

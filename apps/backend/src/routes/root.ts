@@ -16,7 +16,7 @@ export const RootBodySchema = Type.Object(
 /** `GET /`: the original backend's status document. */
 export function rootRoutes(deps: RouteDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get('/', { schema: { response: { 200: RootBodySchema } } }, async () => ({
+    app.get('/', { schema: { response: { 200: RootBodySchema } } }, () => ({
       status: 'healthy' as const,
       service: 'backend' as const,
       hostname: deps.hostname(),

@@ -25,7 +25,7 @@ export const ServiceConfigProperties = {
     description: '0 picks a free port',
   }),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
-  // Sits above the mesh's idle timeout (DestinationRule connectionPool.http.idleTimeout, 60s in istio/), so the
+  // Sits above the mesh's idle timeout (DestinationRule connectionPool.http.idleTimeout, 30s in istio/), so the
   // sidecar always closes an idle upstream connection before the app does and never reuses a socket the app
   // has just closed (which shows up as sporadic 503 UC errors). See docs/adr/0002-keep-alive-and-idle-timeout.md.
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 65_000 }),

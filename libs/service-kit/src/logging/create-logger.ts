@@ -1,5 +1,6 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
+import { stdoutDestination } from './stdout-destination';
 
 /** Options for createLogger. */
 export interface LoggerOptions {
@@ -12,9 +13,9 @@ export interface LoggerOptions {
 }
 
 /**
- * A pino logger writing one JSON object per line. Stdout is written asynchronously through sonic-boom (lines
- * that arrive while a write is in flight are batched into the next write, so request logging costs little
- * throughput, yet nothing waits for a buffer to fill); pino flushes it synchronously on exit.
+ * A pino logger writing one JSON object per line to stdout (or, when stdout is a TTY, pretty lines for people).
+ * Stdout is written asynchronously, one write per event-loop turn (see stdout-destination.ts), so request
+ * logging costs little throughput, and whatever is pending is flushed synchronously when the process exits.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const usePretty = options.pretty ?? Boolean(process.stdout.isTTY);
@@ -22,7 +23,7 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination ??
     (usePretty
       ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
-      : pino.destination({ dest: 1, sync: false }));
+      : stdoutDestination());
   return pino(
     {
       name: options.name,

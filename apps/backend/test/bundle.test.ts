@@ -1,0 +1,190 @@
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BACKEND_BUNDLE, killIfRunning, spawnBundle, startBundle, type RunningBundle } from './start-bundle';
+
+const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+if (!hasScript) console.warn('skipping the terminal output test: util-linux `script` is not installed');
+
+// The shipped bundle as a process: config errors, ports, logs and signals, which inject cannot reach.
+describe('backend bundle', () => {
+  let bundle: RunningBundle | undefined;
+  afterEach(() => killIfRunning(bundle));
+
+  it('refuses PORT=abc with one line naming the variable and exit code 1', async () => {
+    const run = spawnBundle({ PORT: 'abc' });
+    const { code } = await run.exited;
+    expect(code).toBe(1);
+    const lines = run.stderr().trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^backend: Invalid configuration: PORT must be integer \(got "abc"\)$/);
+    expect(run.stdout()).toBe('');
+  });
+
+  it('logs one JSON `listening` line with both ports, and serves metrics only on the metrics port', async () => {
+    bundle = await startBundle();
+    const listening = bundle.lines.find((line) => line.msg === 'listening');
+    expect(listening).toMatchObject({ level: 'info', service: 'backend', host: '127.0.0.1' });
+    expect(bundle.port).toBeGreaterThan(0);
+    expect(bundle.metricsPort).toBeGreaterThan(0);
+    expect(bundle.metricsPort).not.toBe(bundle.port);
+
+    const api = `http://127.0.0.1:${bundle.port}`;
+    const data = await fetch(`${api}/api/data`, { headers: { 'x-request-id': 'bundle-req-1' } });
+    expect(data.status).toBe(200);
+    expect(data.headers.get('x-request-id')).toBe('bundle-req-1');
+    expect(((await data.json()) as { data: { count: number } }).data.count).toBe(3);
+
+    const apiMetrics = await fetch(`${api}/metrics`);
+    expect(apiMetrics.status).toBe(404);
+    expect(Object.keys((await apiMetrics.json()) as object).sort()).toEqual([
+      'error',
+      'message',
+      'requestId',
+      'statusCode',
+    ]);
+
+    const metrics = await fetch(`http://127.0.0.1:${bundle.metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await metrics.text();
+    expect(text).toContain('# TYPE http_request_duration_seconds histogram');
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="\/api\/data",status_code="200"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1$/m,
+    );
+    expect(text).toContain('process_cpu_seconds_total');
+    expect(text).not.toContain('route="/metrics"');
+    expect((await fetch(`http://127.0.0.1:${bundle.metricsPort}/api/data`)).status).toBe(404);
+  });
+
+  it('logs one line per completed request with the request id, and none below LOG_LEVEL', async () => {
+    const loud = await startBundle();
+    bundle = loud;
+    await (
+      await fetch(`http://127.0.0.1:${loud.port}/api/data`, { headers: { 'x-request-id': 'log-1' } })
+    ).text();
+    await waitFor(() => loud.lines.some((line) => line['requestId'] === 'log-1'));
+    const lines = loud.lines.filter((line) => line['requestId'] === 'log-1');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'request completed',
+      method: 'GET',
+      url: '/api/data',
+      route: '/api/data',
+      statusCode: 200,
+    });
+    loud.child.kill('SIGKILL');
+
+    // Below the level nothing is printed, not even `listening`: find the port first, then poll it.
+    const port = await freePort();
+    const quiet = spawnBundle({
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DELAY_MS: '0',
+    });
+    bundle = { ...quiet, port, metricsPort: 0 };
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/api/data`).catch(() => null))?.ok === true,
+    );
+    quiet.child.kill('SIGTERM');
+    expect((await quiet.exited).code).toBe(0);
+    expect(quiet.stdout()).toBe('');
+  }, 30_000);
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s after failing readiness first', async (signal) => {
+    const running = await startBundle({ SHUTDOWN_DELAY_MS: '300', SHUTDOWN_DRAIN_TIMEOUT_MS: '2000' });
+    bundle = running;
+    const api = `http://127.0.0.1:${running.port}`;
+    expect((await fetch(`${api}/ready`)).status).toBe(200);
+    const sentAt = Date.now();
+    running.child.kill(signal);
+    // During the delay the process still serves, but reports that it is draining.
+    await waitFor(() => running.lines.some((line) => line.msg === 'readiness failed, draining'));
+    const ready = await fetch(`${api}/ready`);
+    expect([ready.status, await ready.json()]).toEqual([503, { status: 'draining' }]);
+    expect((await fetch(`${api}/api/data`)).status).toBe(200);
+    const { code, at } = await running.exited;
+    expect(code).toBe(0);
+    expect(at - sentAt).toBeLessThan(300 + 2000);
+    expect(running.lines.at(-1)).toMatchObject({ msg: 'shutdown complete' });
+  });
+
+  it.skipIf(!hasScript)('prints pretty lines, not JSON, when stdout is a terminal', async () => {
+    // util-linux `script` gives the bundle a pseudo-terminal as stdout.
+    const command = `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BACKEND_BUNDLE)}`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        PORT: '0',
+        METRICS_PORT: '0',
+        HOST: '127.0.0.1',
+        SHUTDOWN_DELAY_MS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor(() => output.includes('listening'));
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    expect(output).toMatch(/INFO.*\(backend\)/);
+    expect(output).not.toContain('{"level"');
+  });
+
+  it('answers bytes that are not HTTP with a JSON 400 carrying a fresh request id', async () => {
+    bundle = await startBundle();
+    const raw = await rawExchange(bundle.port, 'NOT HTTP AT ALL\r\n\r\n');
+    const [head, body] = raw.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+    const requestId = /x-request-id: ([0-9a-f-]{36})/i.exec(head ?? '')?.[1];
+    expect(requestId).toBeDefined();
+    expect(JSON.parse(body ?? '')).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'The request is not valid HTTP',
+      requestId,
+    });
+  });
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Writes `request` on a fresh TCP connection and returns everything read until the server closes it. */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')));
+  });
+}

@@ -1,0 +1,91 @@
+import httpProxy from '@fastify/http-proxy';
+import type { FastifyPluginAsync } from 'fastify';
+import { Pool } from 'undici';
+import { createForwarder } from '../proxy/create-forwarder';
+
+/** Where the proxy is mounted on the frontend. */
+export const PROXY_PREFIX = '/api/backend';
+
+/**
+ * The only upstream paths the proxy forwards (docs/adr/0006-proxy-path-allow-list.md): the backend's API routes,
+ * never `/ready` (a kubelet probe) and nothing on a metrics port. Keys are paths under PROXY_PREFIX, values the
+ * upstream path; the upstream path is this constant, never derived from the client's spelling of the URL.
+ */
+export const PROXIED_PATHS: Readonly<Record<string, string>> = {
+  '/': '/',
+  '/health': '/health',
+  '/api/data': '/api/data',
+};
+
+/** Methods the proxy forwards; anything else is the JSON 404 (the backend's API is read-only). */
+export const PROXIED_METHODS = ['GET', 'HEAD'] as const;
+
+/** Options for backendProxy. */
+export interface BackendProxyOptions {
+  /** Origin of the backend, e.g. `http://backend.webapp.svc.cluster.local:5000`. */
+  readonly backendUrl: string;
+  /** Time to the upstream's response headers and between body chunks; past it the caller gets a 504. */
+  readonly timeoutMs: number;
+  /** Bound on establishing an upstream TCP connection (a refused one fails at once). */
+  readonly connectTimeoutMs: number;
+  /** Most keep-alive connections held to the backend. */
+  readonly connections: number;
+  /** Idle time after which a pooled socket is closed when the upstream gives no Keep-Alive hint. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+/**
+ * `/api/backend/*` -> the backend. @fastify/http-proxy owns the routing (prefix, allow-listed paths and methods;
+ * everything else falls through to the JSON 404); its `handler` hook hands each request to a lean undici
+ * forwarder over one keep-alive pool instead of @fastify/reply-from (docs/adr/0007-upstream-client.md).
+ */
+export function backendProxy(options: BackendProxyOptions): FastifyPluginAsync {
+  return async (app) => {
+    const upstream = new URL(options.backendUrl);
+    const pool = new Pool(upstream.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connect: { timeout: options.connectTimeoutMs },
+    });
+    // After the server stopped taking requests: lets in-flight upstream requests finish, then closes the sockets.
+    app.addHook('onClose', async () => pool.close());
+    const forward = createForwarder({
+      dispatcher: pool,
+      upstreamHost: upstream.host,
+      timeoutMs: options.timeoutMs,
+    });
+
+    const upstreamPathByRoute = new Map<string, string>();
+    for (const [path, upstreamPath] of Object.entries(PROXIED_PATHS)) {
+      upstreamPathByRoute.set(PROXY_PREFIX + path, upstreamPath);
+      // Fastify registers the prefix's own route both with and without the trailing slash.
+      if (path === '/') upstreamPathByRoute.set(PROXY_PREFIX, upstreamPath);
+    }
+
+    await app.register(httpProxy, {
+      upstream: upstream.origin,
+      prefix: PROXY_PREFIX,
+      rewritePrefix: '/',
+      routes: Object.keys(PROXIED_PATHS),
+      httpMethods: [...PROXIED_METHODS],
+      // reply-from is registered by http-proxy but never called (the handler below replaces it); pointing it at
+      // the same pool keeps it from creating an agent of its own.
+      undici: pool,
+      disableRequestLogging: true,
+      handler: (request, reply) => {
+        // The matched route decides the upstream path. The raw path is tried first: it is the route itself for
+        // every request spelt canonically, and `routeOptions` builds a new object on each access.
+        const url = request.url;
+        const queryAt = url.indexOf('?');
+        const upstreamPath =
+          upstreamPathByRoute.get(queryAt === -1 ? url : url.slice(0, queryAt)) ??
+          upstreamPathByRoute.get(request.routeOptions.url ?? '') ??
+          '/';
+        return forward(request, reply, upstreamPath);
+      },
+    });
+  };
+}

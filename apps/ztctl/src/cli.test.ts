@@ -1,0 +1,174 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Whole-CLI tests through the built bundle (the Nx test target builds it first).
+const root = join(__dirname, '..', '..', '..');
+const bundle = join(root, 'dist', 'apps', 'ztctl', 'main.cjs');
+const fixture = join(root, 'libs', 'policy', 'test', 'fixtures', 'zero-trust.yaml');
+const flows = join(root, 'k8s', 'flows.yaml');
+const work = mkdtempSync(join(tmpdir(), 'ztctl-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function ztctl(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [bundle, ...args], {
+    cwd: root,
+    input,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function write(name: string, text: string): string {
+  const path = join(work, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('ztctl analyze', () => {
+  it('prints np-guard connlist lines for the allowed pairs', () => {
+    const r = ztctl(['analyze', fixture, '--output', 'connlist']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'webapp/frontend[Deployment] => webapp/backend[Deployment] : TCP 5000',
+      'webapp/loadtest[Deployment] => webapp/frontend[Deployment] : TCP 8080',
+    ]);
+  });
+
+  it('prints JSON for machines', () => {
+    const r = ztctl(['analyze', fixture, '-o', 'json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as {
+      workloads: Array<{ id: string; mesh: boolean }>;
+      connections: unknown[];
+    };
+    expect(json.workloads.map((w) => [w.id, w.mesh])).toEqual([
+      ['webapp/backend[Deployment]', true],
+      ['webapp/frontend[Deployment]', true],
+      ['webapp/loadtest[Deployment]', true],
+    ]);
+    expect(json.connections).toContainEqual({
+      from: 'webapp/frontend[Deployment]',
+      to: 'webapp/backend[Deployment]',
+      conn: 'TCP 5000',
+      l7: 'allows 5000',
+    });
+  });
+
+  it('prints a table by default and reads stdin with -', () => {
+    const r = ztctl(['analyze', '-'], readFileSync(fixture, 'utf8'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /webapp\/frontend\[Deployment\] .*webapp\/backend\[Deployment\] .*TCP 5000 .*allows 5000/,
+    );
+    expect(r.stdout).toContain('3 workloads (3 distinct label sets), 9 network policies');
+  });
+
+  it('draws the analyzed connections as Mermaid', () => {
+    const r = ztctl(['analyze', fixture, '-o', 'mermaid']);
+    expect(r.stdout).toContain('webapp_frontend_Deployment_ -->|"TCP 5000"| webapp_backend_Deployment_');
+  });
+
+  it('exits 0 with MATCH when the manifests allow exactly the declared flows', () => {
+    const r = ztctl(['analyze', fixture, '--flows', flows]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('MATCH: the manifests allow exactly the declared flows');
+    expect(r.stdout).toContain('Probes that must be denied: 27/27 denied');
+  });
+
+  it('exits 1 on drift, naming the flow and the layer', () => {
+    const drifted = write(
+      'drift.yaml',
+      readFileSync(fixture, 'utf8').replace(
+        'methods: [GET], paths: [/, /health, /api/data]',
+        'methods: [GET, DELETE], paths: [/, /health, /api/data]',
+      ),
+    );
+    const r = ztctl(['analyze', drifted, '--flows', flows]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      '[L7] webapp/frontend[Deployment] -> webapp/backend[Deployment]: port 5000: AuthorizationPolicy webapp/backend rules[0] allows method DELETE',
+    );
+    const json = JSON.parse(ztctl(['analyze', drifted, '--flows', flows, '-o', 'json']).stdout) as {
+      match: boolean;
+    };
+    expect(json.match).toBe(false);
+  });
+
+  it.each([
+    ['invalid YAML', 'kind: Pod\nmetadata: {name: [x\n', /^ztctl: error: .*bad\.yaml:\d+: invalid YAML/],
+    [
+      'an unknown kind',
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n',
+      /bad\.yaml:1: Widget w: unknown kind Widget/,
+    ],
+    [
+      'a malformed Calico selector',
+      'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: p, namespace: n}\nspec: {selector: "app == web"}\n',
+      /bad\.yaml:1: NetworkPolicy n\/p: spec.selector: malformed selector "app == web" at position 7/,
+    ],
+    [
+      'a port out of range',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: n}\nspec: {podSelector: {}, ingress: [{ports: [{port: 0}]}]}\n',
+      /bad\.yaml:1: NetworkPolicy n\/p: spec.ingress\[0\].ports\[0\].port: port out of range \(0\)/,
+    ],
+  ])('exits 2 on %s, naming file and object', (_name, text, message) => {
+    const r = ztctl(['analyze', write('bad.yaml', text)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 on usage errors: missing input, unknown output format, bad flow graph', () => {
+    expect(ztctl(['analyze', join(work, 'missing.yaml')])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('missing.yaml: no such file or directory'),
+    });
+    expect(ztctl(['analyze', fixture, '-o', 'xml'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Allowed choices are table, json, mermaid, connlist'),
+    });
+    const badFlows = write(
+      'flows.yaml',
+      readFileSync(flows, 'utf8').replace('port: 5000\n    why: The proxy', 'port: 0\n    why: The proxy'),
+    );
+    const r = ztctl(['analyze', fixture, '--flows', badFlows]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /flows\.yaml:\d+: FlowGraph: does not match the flow graph schema: line \d+: \/flows\/2\/port must be >= 1/,
+    );
+  });
+
+  it('exits 2 with the reason when a kustomize directory needs kubectl and kubectl is absent', () => {
+    const r = spawnSync(process.execPath, [bundle, 'analyze', 'k8s/overlays/zero-trust'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: '' },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('is a kustomize directory but kubectl is not installed');
+  });
+
+  it('reads every YAML file of a plain directory', () => {
+    const dir = mkdtempSync(join(work, 'dir-'));
+    const [first, ...rest] = readFileSync(fixture, 'utf8').split('\n---\n');
+    writeFileSync(join(dir, 'a.yaml'), first);
+    writeFileSync(join(dir, 'b.yml'), rest.join('\n---\n'));
+    expect(ztctl(['analyze', dir, '-o', 'connlist']).stdout).toBe(
+      ztctl(['analyze', fixture, '-o', 'connlist']).stdout,
+    );
+  });
+});
+
+describe('ztctl graph', () => {
+  it('draws k8s/flows.yaml as a Mermaid flowchart', () => {
+    const r = ztctl(['graph']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('flowchart LR');
+    expect(r.stdout).toContain('frontend -->|"TCP 5000 GET 3 paths"| backend');
+  });
+});

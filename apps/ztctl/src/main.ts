@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { ManifestError } from '@ztmesh/policy';
+import { createAnalyzeCommand } from './commands/analyze';
+import { createGraphCommand } from './commands/graph';
+import { EXIT, UsageError } from './exit-codes';
+
+const program = new Command('ztctl')
+  .description('ztmesh zero-trust tooling: analyze manifests against the declared flow graph, draw it')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+// Commands, one line each (explicit on purpose: no discovery, so the bundle holds exactly these).
+program.addCommand(createAnalyzeCommand());
+program.addCommand(createGraphCommand());
+
+// addCommand does not inherit settings: every command throws instead of exiting, so usage errors exit 2.
+for (const command of program.commands) command.exitOverride();
+
+try {
+  program.parse(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; every other commander error is a usage error.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+  } else if (error instanceof ManifestError || error instanceof UsageError) {
+    process.stderr.write(`ztctl: error: ${error.message}\n`);
+    process.exitCode = EXIT.badInput;
+  } else {
+    throw error;
+  }
+}

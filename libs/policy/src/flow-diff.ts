@@ -1,0 +1,346 @@
+import { analyze, type Analysis, type AnalyzeOptions } from './analyze';
+import { ConnSet, type Protocol } from './conn-set';
+import { flowPorts, peerWorkloads, resolveRef, type FlowGraph } from './flow-graph';
+import { formatIpRange } from './ip-set';
+import { SIDECAR_PORTS, type HttpRequestSet } from './istio-policies';
+import type { ManifestObject } from './manifest-objects';
+import type { Workload } from './workloads';
+
+/** One declared flow and whether each layer lets it through. */
+export interface DeclaredFlowStatus {
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly http?: HttpRequestSet;
+  readonly l4: boolean;
+  /** undefined when the destination has no L7 layer (no sidecar, UDP, or a sidecar-served port). */
+  readonly l7?: { readonly allowed: boolean; readonly reason: string };
+  readonly line: number;
+}
+
+/** A flow one layer allows although the graph does not declare it. */
+export interface OverPermission {
+  readonly from: string;
+  readonly to: string;
+  readonly layer: 'L4' | 'L7';
+  readonly detail: string;
+}
+
+/** A flow that must be denied, and what each layer does with it. */
+export interface ProbeResult {
+  readonly probe: string;
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly l4Allowed: boolean;
+  readonly l7Allowed?: boolean;
+  readonly l7Reason?: string;
+  readonly denied: boolean;
+}
+
+/** The comparison of rendered manifests with the declared flow graph. */
+export interface FlowDiff {
+  readonly analysis: Analysis;
+  readonly declared: readonly DeclaredFlowStatus[];
+  /** Declared flows some layer blocks (the app would break). */
+  readonly blocked: readonly DeclaredFlowStatus[];
+  /** Flows allowed but not declared (over-permissive), per layer. */
+  readonly overPermissive: readonly OverPermission[];
+  readonly probes: readonly ProbeResult[];
+  /** References in the graph that name no workload. */
+  readonly unresolved: readonly string[];
+  /** Declared workloads absent from these manifests: their flows and probes are skipped. */
+  readonly absent: readonly string[];
+  /** True when the manifests allow exactly the declared flows and every probe is denied. */
+  readonly match: boolean;
+}
+
+/** Names of the synthetic probe workloads. */
+export const PROBE_NAMESPACE = 'ztctl-probe';
+const IMPOSTOR_SA = 'ztctl-impostor';
+
+function probeWorkloads(appNs: string, appWorkloads: readonly Workload[]): Workload[] {
+  const base = { kind: 'Pod', ports: [], annotations: {}, origin: 'probe' as const };
+  return [
+    {
+      ...base,
+      id: `${appNs}/unlabeled-pod[Probe]`,
+      namespace: appNs,
+      name: 'unlabeled-pod',
+      labels: {},
+      serviceAccount: 'default',
+    },
+    {
+      ...base,
+      id: `${PROBE_NAMESPACE}/other-namespace-pod[Probe]`,
+      namespace: PROBE_NAMESPACE,
+      name: 'other-namespace-pod',
+      labels: {},
+      serviceAccount: 'default',
+      // With a sidecar: a valid mesh identity from elsewhere, the harder case for L7 (plaintext fails on mTLS alone).
+      mesh: true,
+    },
+    ...appWorkloads.map((w) => ({
+      ...base,
+      id: `${appNs}/impostor-of-${w.name}[Probe]`,
+      namespace: appNs,
+      name: `impostor-of-${w.name}`,
+      labels: w.labels,
+      ports: w.ports,
+      annotations: w.annotations,
+      serviceAccount: IMPOSTOR_SA,
+    })),
+  ];
+}
+
+/** Analyzes manifests together with the graph's peers and the canonical probes, and compares with the graph. */
+export function diffFlows(
+  objects: readonly ManifestObject[],
+  graph: FlowGraph,
+  options: AnalyzeOptions = {},
+): FlowDiff {
+  const appNs = graph.document.namespace;
+  const peers = peerWorkloads(graph);
+  // A first pass finds the app's workloads so that impostors can copy their labels.
+  const plain = analyze(objects, {
+    ...options,
+    extraWorkloads: peers.workloads,
+    extraNamespaces: peers.namespaces,
+  });
+  const analysis = analyze(objects, {
+    ...options,
+    istio: { trustDomain: graph.document.trustDomain, ...options.istio },
+    extraWorkloads: [
+      ...peers.workloads,
+      ...probeWorkloads(
+        appNs,
+        plain.workloads.filter((w) => w.origin === 'manifest' && w.namespace === appNs),
+      ),
+    ],
+    extraNamespaces: peers.namespaces,
+  });
+  const workloads = analysis.workloads;
+  const appWorkloads = workloads.filter((w) => w.origin === 'manifest' && w.namespace === appNs);
+  const byId = new Map<string, Workload>();
+  for (const w of workloads) if (!byId.has(w.id)) byId.set(w.id, w);
+  const unresolved: string[] = [];
+  const absent = new Set<string>();
+  const resolve = (ref: string | string[], line: number): Workload[] =>
+    (Array.isArray(ref) ? ref : [ref]).flatMap((r) => {
+      const found = resolveRef(graph, r, workloads);
+      if (found.length > 0) return found;
+      if (graph.document.workloads.includes(r)) absent.add(r);
+      else unresolved.push(`${graph.file}:${line}: "${r}" names no workload in the manifests and no peer`);
+      return found;
+    });
+
+  // Declared connections per pair, and the HTTP requests per pair and port.
+  const declaredConn = new Map<string, ConnSet>();
+  const declaredHttp = new Map<string, HttpRequestSet | undefined>();
+  const declared: DeclaredFlowStatus[] = [];
+  const ep = (w: Workload) => analysis.endpointOf(w);
+  graph.document.flows.forEach((flow, i) => {
+    const line = graph.flowLines[i];
+    const ports = flowPorts(flow);
+    if (ports.length === 0) unresolved.push(`${graph.file}:${line}: flow declares no port`);
+    for (const src of resolve(flow.from, line)) {
+      for (const dst of resolve(flow.to, line)) {
+        const key = `${src.id}|${dst.id}`;
+        const allowed = analysis.l4(src, dst);
+        for (const { port, protocol } of ports) {
+          declaredConn.set(key, (declaredConn.get(key) ?? ConnSet.none).union(ConnSet.port(protocol, port)));
+          declaredHttp.set(`${key}|${port}`, flow.http);
+          const l7Applies = protocol === 'TCP' && ep(dst).mesh && !SIDECAR_PORTS.includes(port);
+          declared.push({
+            from: src.id,
+            to: dst.id,
+            port,
+            protocol,
+            http: flow.http,
+            l4: allowed.has(protocol, port),
+            l7: l7Applies ? analysis.istio.evaluate(ep(src), ep(dst), port, flow.http) : undefined,
+            line,
+          });
+        }
+      }
+    }
+  });
+  const blocked = declared.filter((d) => !d.l4 || d.l7?.allowed === false);
+
+  // Over-permission: every pair that touches the app namespace, per layer.
+  const overPermissive: OverPermission[] = [];
+  const subjects = workloads.filter((w) => w.origin !== 'probe');
+  const touchesApp = (a: Workload, b: Workload) =>
+    (a.origin === 'manifest' && a.namespace === appNs) || (b.origin === 'manifest' && b.namespace === appNs);
+  for (const src of subjects) {
+    for (const dst of subjects) {
+      if (src.id === dst.id || !touchesApp(src, dst)) continue;
+      const key = `${src.id}|${dst.id}`;
+      const declaredHere = declaredConn.get(key) ?? ConnSet.none;
+      const extra = analysis.l4(src, dst).subtract(declaredHere);
+      if (!extra.isEmpty())
+        overPermissive.push({ from: src.id, to: dst.id, layer: 'L4', detail: extra.toString() });
+      if (!ep(dst).mesh) {
+        // An app workload without a sidecar has no L7 layer: nothing enforces identities, methods or paths.
+        if (dst.origin === 'manifest') {
+          overPermissive.push({
+            from: src.id,
+            to: dst.id,
+            layer: 'L7',
+            detail: 'no sidecar on the destination: no L7 layer checks identity, method or path',
+          });
+        }
+        continue;
+      }
+      const ports = new Set<number>([
+        ...dst.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port),
+        ...declaredHere
+          .ranges('TCP')
+          .filter(([a, b]) => a === b)
+          .map(([a]) => a),
+      ]);
+      for (const port of [...ports].sort((a, b) => a - b)) {
+        if (SIDECAR_PORTS.includes(port)) continue;
+        if (declaredHere.has('TCP', port)) {
+          for (const grant of analysis.istio.overGrants(
+            ep(src),
+            ep(dst),
+            port,
+            declaredHttp.get(`${key}|${port}`),
+          )) {
+            overPermissive.push({ from: src.id, to: dst.id, layer: 'L7', detail: `port ${port}: ${grant}` });
+          }
+        } else if (analysis.istio.allowsAny(ep(src), ep(dst), port, analysis.isHttpPort(dst, port))) {
+          overPermissive.push({
+            from: src.id,
+            to: dst.id,
+            layer: 'L7',
+            detail: `port ${port}: Istio lets ${ep(src).mesh ? analysis.istio.principalOf(ep(src)) : 'a plaintext source'} through`,
+          });
+        }
+      }
+    }
+  }
+  // Outside addresses to and from the app's workloads.
+  for (const w of subjects.filter((s) => s.origin === 'manifest' && s.namespace === appNs)) {
+    analysis.externalBlocks.ingress.forEach((b, i) => {
+      const c = analysis.engine.connection({ external: i }, { pod: ep(w).idx });
+      if (!c.isEmpty())
+        overPermissive.push({
+          from: `${formatIpRange(b)}[External]`,
+          to: w.id,
+          layer: 'L4',
+          detail: c.toString(),
+        });
+    });
+    analysis.externalBlocks.egress.forEach((b, i) => {
+      const c = analysis.engine.connection({ pod: ep(w).idx }, { external: i });
+      if (!c.isEmpty())
+        overPermissive.push({
+          from: w.id,
+          to: `${formatIpRange(b)}[External]`,
+          layer: 'L4',
+          detail: c.toString(),
+        });
+    });
+  }
+
+  // Canonical probes, then the graph's own.
+  const probes: ProbeResult[] = [];
+  const runProbe = (
+    probe: string,
+    src: Workload,
+    dst: Workload,
+    port: number,
+    protocol: Protocol,
+    http?: HttpRequestSet,
+  ) => {
+    const l4Allowed = analysis.l4(src, dst).has(protocol, port);
+    const l7Applies = protocol === 'TCP' && ep(dst).mesh && !SIDECAR_PORTS.includes(port);
+    let l7: { allowed: boolean; reason: string } | undefined;
+    if (l7Applies) {
+      l7 = http
+        ? analysis.istio.evaluate(ep(src), ep(dst), port, http)
+        : analysis.istio.allowsAny(ep(src), ep(dst), port, analysis.isHttpPort(dst, port))
+          ? { allowed: true, reason: 'some request gets through' }
+          : analysis.istio.evaluate(ep(src), ep(dst), port, analysis.isHttpPort(dst, port) ? {} : undefined);
+    }
+    probes.push({
+      probe,
+      from: src.id,
+      to: dst.id,
+      port,
+      protocol,
+      l4Allowed,
+      l7Allowed: l7?.allowed,
+      l7Reason: l7?.reason,
+      denied: !l4Allowed || l7?.allowed === false,
+    });
+  };
+  const inboundPorts = (dst: Workload) => {
+    const seen = new Map<string, { port: number; protocol: Protocol }>();
+    for (const p of dst.ports) seen.set(`${p.protocol}/${p.port}`, { port: p.port, protocol: p.protocol });
+    for (const d of declared)
+      if (d.to === dst.id) seen.set(`${d.protocol}/${d.port}`, { port: d.port, protocol: d.protocol });
+    return [...seen.values()].sort((a, b) => a.port - b.port);
+  };
+  const probeOf = (name: string): Workload => {
+    const found = workloads.find((w) => w.origin === 'probe' && w.name === name);
+    if (!found) throw new Error(`probe ${name} was not created`);
+    return found;
+  };
+  for (const [label, probeName] of [
+    ['unlabeled pod in the app namespace', 'unlabeled-pod'],
+    ['pod in another namespace', 'other-namespace-pod'],
+  ] as const) {
+    const src = probeOf(probeName);
+    for (const dst of appWorkloads)
+      for (const { port, protocol } of inboundPorts(dst)) runProbe(label, src, dst, port, protocol);
+  }
+  for (const w of appWorkloads) {
+    const impostor = probeOf(`impostor-of-${w.name}`);
+    for (const d of declared) {
+      const dst = byId.get(d.to);
+      if (d.from !== w.id || !dst || dst.origin !== 'manifest') continue;
+      runProbe(
+        `copies ${w.name}'s labels under another ServiceAccount`,
+        impostor,
+        dst,
+        d.port,
+        d.protocol,
+        d.http,
+      );
+    }
+  }
+  (graph.document.probes ?? []).forEach((p, i) => {
+    const line = graph.probeLines[i];
+    for (const src of resolve(p.from, line))
+      for (const dst of resolve(p.to, line))
+        runProbe(p.why ?? `declared probe (line ${line})`, src, dst, p.port, p.protocol ?? 'TCP');
+  });
+
+  const match =
+    blocked.length === 0 &&
+    overPermissive.length === 0 &&
+    probes.every((p) => p.denied) &&
+    unresolved.length === 0;
+  // A workload of the app namespace that the graph does not know about has no declared flows at all.
+  for (const w of appWorkloads) {
+    if (!graph.document.workloads.includes(w.name))
+      unresolved.push(
+        `${w.id} is not among the flow graph's workloads (${graph.document.workloads.join(', ')})`,
+      );
+  }
+  return {
+    analysis,
+    declared,
+    blocked,
+    overPermissive,
+    probes,
+    unresolved,
+    absent: [...absent].sort(),
+    match,
+  };
+}

@@ -1,0 +1,240 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import { ConnSet, type Protocol } from './conn-set';
+import { ManifestError } from './manifest-objects';
+import type { NamespaceInfo, Workload } from './workloads';
+
+const LabelsSchema = Type.Record(Type.String({ minLength: 1 }), Type.String());
+const PortNumberSchema = Type.Integer({ minimum: 1, maximum: 65535 });
+const ProtocolSchema = Type.Union([Type.Literal('TCP'), Type.Literal('UDP'), Type.Literal('SCTP')]);
+const RefSchema = Type.String({
+  minLength: 1,
+  description: 'a workload name in the app namespace, `namespace/name`, or a peer name',
+});
+const RefsSchema = Type.Union([RefSchema, Type.Array(RefSchema, { minItems: 1 })]);
+const PortEntrySchema = Type.Object(
+  { port: PortNumberSchema, protocol: Type.Optional(ProtocolSchema) },
+  { additionalProperties: false },
+);
+const HttpSchema = Type.Object(
+  {
+    methods: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Z]+$' }), { minItems: 1, uniqueItems: true }),
+    ),
+    paths: Type.Optional(
+      Type.Array(Type.String({ pattern: '^(/|\\*)' }), { minItems: 1, uniqueItems: true }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A well-known workload outside the manifests (ingress gateway, Prometheus, kube-dns, istiod). */
+export const PeerSchema = Type.Object(
+  {
+    namespace: Type.String({ minLength: 1 }),
+    labels: LabelsSchema,
+    serviceAccount: Type.String({ minLength: 1 }),
+    mesh: Type.Boolean({ description: 'whether it runs an Istio proxy (has a mesh identity)' }),
+    namespaceLabels: Type.Optional(LabelsSchema),
+    ports: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.Optional(Type.String()),
+            port: PortNumberSchema,
+            protocol: Type.Optional(ProtocolSchema),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+/** One declared flow: sources to destinations on ports, with the HTTP requests it carries. */
+export const FlowSchema = Type.Object(
+  {
+    from: RefsSchema,
+    to: RefsSchema,
+    port: Type.Optional(PortNumberSchema),
+    protocol: Type.Optional(ProtocolSchema),
+    ports: Type.Optional(Type.Array(PortEntrySchema, { minItems: 1 })),
+    http: Type.Optional(HttpSchema),
+    why: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+/** A flow that must be denied. */
+export const ProbeSchema = Type.Object(
+  {
+    from: RefsSchema,
+    to: RefsSchema,
+    port: PortNumberSchema,
+    protocol: Type.Optional(ProtocolSchema),
+    why: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+/** The flow graph file (k8s/flows.yaml): the single statement of which flows the app needs. */
+export const FlowGraphSchema = Type.Object(
+  {
+    apiVersion: Type.Literal('ztmesh.dev/v1alpha1'),
+    kind: Type.Literal('FlowGraph'),
+    namespace: Type.String({
+      minLength: 1,
+      description: 'the app namespace: where the canonical probes run',
+    }),
+    trustDomain: Type.Optional(Type.String({ minLength: 1 })),
+    workloads: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      uniqueItems: true,
+      description:
+        'the app workloads (in the app namespace) flows may name; one missing from some manifests has its flows skipped there',
+    }),
+    peers: Type.Optional(Type.Record(Type.String({ minLength: 1 }), PeerSchema)),
+    flows: Type.Array(FlowSchema, { minItems: 1 }),
+    probes: Type.Optional(Type.Array(ProbeSchema)),
+  },
+  { additionalProperties: false },
+);
+
+/** The flow graph as written. */
+export type FlowGraphDocument = Static<typeof FlowGraphSchema>;
+
+/** A resolved flow between two workloads. */
+export interface DeclaredFlow {
+  readonly from: Workload;
+  readonly to: Workload;
+  readonly conn: ConnSet;
+  readonly ports: ReadonlyArray<{ readonly port: number; readonly protocol: Protocol }>;
+  readonly http?: { readonly methods?: readonly string[]; readonly paths?: readonly string[] };
+  readonly line: number;
+}
+
+/** A parsed and validated flow graph. */
+export interface FlowGraph {
+  readonly file: string;
+  readonly document: FlowGraphDocument;
+  /** Line of each flow (by index) and probe, for messages. */
+  readonly flowLines: readonly number[];
+  readonly probeLines: readonly number[];
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile<FlowGraphDocument>(FlowGraphSchema);
+
+/** Parses and validates a flow graph; errors name file, line and field. */
+export function parseFlowGraph(text: string, file: string): FlowGraph {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    throw new ManifestError(
+      { file, line: counter.linePos(e.pos[0]).line },
+      'FlowGraph',
+      `invalid YAML: ${e.message.split('\n')[0]}`,
+    );
+  }
+  const lineAt = (path: Array<string | number>): number => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+    }
+    return 1;
+  };
+  const value = doc.toJS() as unknown;
+  if (!validate(value)) {
+    const messages = (validate.errors ?? []).slice(0, 5).map((err) => {
+      const path = err.instancePath
+        .split('/')
+        .slice(1)
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const extra =
+        err.keyword === 'additionalProperties'
+          ? ` (${(err.params as { additionalProperty: string }).additionalProperty})`
+          : '';
+      return `line ${lineAt(path)}: ${err.instancePath || '/'} ${err.message}${extra}`;
+    });
+    const first = (validate.errors ?? [])[0];
+    const firstPath = first
+      ? first.instancePath
+          .split('/')
+          .slice(1)
+          .map((p) => (/^\d+$/.test(p) ? Number(p) : p))
+      : [];
+    throw new ManifestError(
+      { file, line: lineAt(firstPath) },
+      'FlowGraph',
+      `does not match the flow graph schema: ${messages.join('; ')}`,
+    );
+  }
+  // Every reference must name a declared workload, a peer, or `namespace/name`: a typo is bad input, not drift.
+  const known = new Set([...value.workloads, ...Object.keys(value.peers ?? {})]);
+  const checkRefs = (list: 'flows' | 'probes', i: number, field: 'from' | 'to', ref: string | string[]) => {
+    [ref].flat().forEach((r, j) => {
+      if (known.has(r) || r.includes('/')) return;
+      const path = Array.isArray(ref) ? [list, i, field, j] : [list, i, field];
+      throw new ManifestError(
+        { file, line: lineAt(path) },
+        'FlowGraph',
+        `/${path.join('/')}: "${r}" is neither a declared workload (${value.workloads.join(', ')}) nor a peer`,
+      );
+    });
+  };
+  value.flows.forEach((f, i) => (['from', 'to'] as const).forEach((k) => checkRefs('flows', i, k, f[k])));
+  (value.probes ?? []).forEach((p, i) =>
+    (['from', 'to'] as const).forEach((k) => checkRefs('probes', i, k, p[k])),
+  );
+  const flowLines = value.flows.map((_, i) => lineAt(['flows', i]));
+  const probeLines = (value.probes ?? []).map((_, i) => lineAt(['probes', i]));
+  return { file, document: value, flowLines, probeLines };
+}
+
+/** The workloads and namespaces of the graph's peers, to add to an analysis. */
+export function peerWorkloads(graph: FlowGraph): { workloads: Workload[]; namespaces: NamespaceInfo[] } {
+  const workloads: Workload[] = [];
+  const namespaces = new Map<string, Record<string, string>>();
+  for (const [name, peer] of Object.entries(graph.document.peers ?? {})) {
+    workloads.push({
+      id: `${peer.namespace}/${name}[Peer]`,
+      namespace: peer.namespace,
+      name,
+      kind: 'Peer',
+      labels: peer.labels,
+      serviceAccount: peer.serviceAccount,
+      ports: (peer.ports ?? []).map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP' })),
+      annotations: {},
+      mesh: peer.mesh,
+      origin: 'peer',
+    });
+    namespaces.set(peer.namespace, {
+      ...(namespaces.get(peer.namespace) ?? {}),
+      ...(peer.namespaceLabels ?? {}),
+    });
+  }
+  return { workloads, namespaces: [...namespaces].map(([name, labels]) => ({ name, labels })) };
+}
+
+/** Finds the workloads a reference names: a peer, `namespace/name`, or a name in the app namespace. */
+export function resolveRef(graph: FlowGraph, ref: string, workloads: readonly Workload[]): Workload[] {
+  const peer = workloads.filter((w) => w.origin === 'peer' && w.name === ref);
+  if (peer.length > 0) return peer;
+  const [ns, name] = ref.includes('/') ? ref.split('/', 2) : [graph.document.namespace, ref];
+  return workloads.filter((w) => w.origin !== 'probe' && w.namespace === ns && w.name === name);
+}
+
+/** Port and protocol pairs of a flow (`port`+`protocol` or `ports`). */
+export function flowPorts(flow: {
+  port?: number;
+  protocol?: Protocol;
+  ports?: ReadonlyArray<{ port: number; protocol?: Protocol }>;
+}): Array<{ port: number; protocol: Protocol }> {
+  const out = (flow.ports ?? []).map((p) => ({ port: p.port, protocol: p.protocol ?? ('TCP' as Protocol) }));
+  if (flow.port !== undefined) out.push({ port: flow.port, protocol: flow.protocol ?? 'TCP' });
+  return out;
+}

@@ -1,0 +1,56 @@
+export { analyze, IGNORED_KINDS, type Analysis, type AnalyzeOptions, type Connection } from './analyze';
+export {
+  CalicoSelectorError,
+  matchesCalicoSelector,
+  parseCalicoSelector,
+  type CalicoSelector,
+} from './calico-selector';
+export { ConnSet, PROTOCOLS, type Protocol } from './conn-set';
+export { formatConnlist } from './connlist';
+export type { Endpoint } from './endpoints';
+export type { Finding } from './findings';
+export { formatIpRange, parseCidr, type IpRange } from './ip-set';
+export {
+  IstioLayer,
+  patternCovers,
+  patternsIntersect,
+  SIDECAR_PORTS,
+  type HttpRequestSet,
+  type IstioVerdict,
+  type MtlsMode,
+} from './istio-policies';
+export {
+  matchesLabelSelector,
+  validateLabelSelector,
+  type LabelSelector,
+  type Labels,
+} from './label-selector';
+export {
+  describeObject,
+  ManifestError,
+  parseManifests,
+  type ManifestObject,
+  type SourceRef,
+} from './manifest-objects';
+export type { ContainerPort, NamespaceInfo, Workload } from './workloads';
+export {
+  diffFlows,
+  PROBE_NAMESPACE,
+  type DeclaredFlowStatus,
+  type FlowDiff,
+  type OverPermission,
+  type ProbeResult,
+} from './flow-diff';
+export {
+  FlowGraphSchema,
+  FlowSchema,
+  PeerSchema,
+  ProbeSchema,
+  flowPorts,
+  parseFlowGraph,
+  peerWorkloads,
+  resolveRef,
+  type FlowGraph,
+  type FlowGraphDocument,
+} from './flow-graph';
+export { connectionsToMermaid, flowGraphToMermaid } from './mermaid';

@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+// `npm start`: builds and runs the local stack on loopback (backend, frontend and, when it builds, the load
+// generator's gentle service mode), waits until each answers /ready, prints the URL to open, and relays their
+// logs one readable line each. Ctrl-C or SIGTERM stops every child and exits 0; a child that dies on its own
+// stops the rest and exits 1.
+//
+//   npm start [-- --skip-build] [-- --no-loadtest]
+//   env: BACKEND_PORT (5000), FRONTEND_PORT (8080), BACKEND_METRICS_PORT (9464), FRONTEND_METRICS_PORT (9465),
+//        LOADTEST_METRICS_PORT (9466), LOG_LEVEL (info), RATE (loadtest requests per second, its default 5)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const root = join(import.meta.dirname, '..');
+const { values: flags } = parseArgs({
+  options: {
+    'skip-build': { type: 'boolean', default: false },
+    'no-loadtest': { type: 'boolean', default: false },
+  },
+});
+const HOST = '127.0.0.1';
+const port = (name, fallback) => {
+  const value = process.env[name] ?? String(fallback);
+  if (!/^\d+$/.test(value) || Number(value) > 65535)
+    fail(`${name} must be a port number (got ${JSON.stringify(value)})`);
+  return Number(value);
+};
+const ports = {
+  backend: port('BACKEND_PORT', 5000),
+  frontend: port('FRONTEND_PORT', 8080),
+  backendMetrics: port('BACKEND_METRICS_PORT', 9464),
+  frontendMetrics: port('FRONTEND_METRICS_PORT', 9465),
+  loadtestMetrics: port('LOADTEST_METRICS_PORT', 9466),
+};
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 20_000;
+const tty = Boolean(process.stdout.isTTY);
+const paint = (code, text) => (tty ? `\u001b[${code}m${text}\u001b[0m` : text);
+const COLOURS = { start: 1, backend: 36, frontend: 35, loadtest: 33 };
+
+function say(message) {
+  process.stdout.write(`${paint(COLOURS.start, 'start   ')} | ${message}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`start: ${message}\n`);
+  process.exit(1);
+}
+
+function build(projects) {
+  const result = spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'),
+      'run-many',
+      '-t',
+      'build',
+      '-p',
+      projects.join(','),
+      '--outputStyle=static',
+      '--skip-sync',
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } },
+  );
+  return result.status === 0;
+}
+
+// --- build -------------------------------------------------------------------------------------------------
+const wantLoadtest = !flags['no-loadtest'] && existsSync(join(root, 'apps', 'loadtest', 'package.json'));
+if (!flags['skip-build']) {
+  say('building backend and frontend');
+  if (!build(['backend', 'frontend'])) fail('the build of backend or frontend failed (see above)');
+}
+let loadtestBuilt = false;
+if (wantLoadtest) {
+  if (!flags['skip-build']) {
+    say('building loadtest');
+    loadtestBuilt = build(['loadtest']);
+    if (!loadtestBuilt) say('the loadtest did not build; starting without it');
+  } else {
+    loadtestBuilt = true;
+  }
+  loadtestBuilt &&= existsSync(join(root, 'dist', 'apps', 'loadtest', 'main.cjs'));
+}
+for (const app of ['backend', 'frontend']) {
+  if (!existsSync(join(root, 'dist', 'apps', app, 'main.cjs'))) fail(`dist/apps/${app}/main.cjs is missing`);
+}
+
+// --- children ----------------------------------------------------------------------------------------------
+const children = new Map();
+let stopping = false;
+
+function compact(value) {
+  return typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(1) : JSON.stringify(value);
+}
+
+/** One JSON log line as `HH:MM:SS LEVEL message key=value ...`; anything else unchanged. */
+function readable(line) {
+  let entry;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (entry === null || typeof entry !== 'object') return line;
+  const { time, level, msg, service: _s, name: _n, pid: _p, hostname: _h, ...rest } = entry;
+  const clock = typeof time === 'string' ? time.slice(11, 19) : '';
+  const label = String(level ?? '')
+    .toUpperCase()
+    .padEnd(5);
+  const levelColour = { ERROR: 31, FATAL: 31, WARN: 33 }[label.trim()] ?? 2;
+  const fields = Object.entries(rest)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : compact(value)}`)
+    .join(' ');
+  return `${clock} ${paint(levelColour, label)} ${msg ?? ''}${fields ? ` ${paint(2, fields)}` : ''}`;
+}
+
+function relay(name, stream, output) {
+  let buffered = '';
+  const prefix = `${paint(COLOURS[name], name.padEnd(8))} | `;
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    buffered += chunk;
+    let newline;
+    while ((newline = buffered.indexOf('\n')) !== -1) {
+      output.write(prefix + readable(buffered.slice(0, newline)) + '\n');
+      buffered = buffered.slice(newline + 1);
+    }
+  });
+  stream.on('end', () => buffered && output.write(prefix + readable(buffered) + '\n'));
+}
+
+function launch(name, args, env) {
+  const child = spawn(process.execPath, [join(root, 'dist', 'apps', name, 'main.cjs'), ...args], {
+    cwd: root,
+    // Its own process group: a terminal's Ctrl-C reaches only this script, which stops each child exactly once
+    // (a second signal would make a child skip its graceful shutdown).
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      HOST,
+      METRICS_HOST: HOST,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      // Nothing routes to these processes but this script: no endpoint propagation to wait for.
+      SHUTDOWN_DELAY_MS: process.env.SHUTDOWN_DELAY_MS ?? '0',
+      ...env,
+    },
+  });
+  relay(name, child.stdout, process.stdout);
+  relay(name, child.stderr, process.stderr);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  children.set(name, { child, exited });
+  void exited.then(({ code, signal }) => {
+    children.delete(name);
+    if (stopping) return;
+    say(paint(31, `${name} exited on its own (${signal ?? `code ${code}`}); stopping the rest`));
+    void stopAll(1);
+  });
+  return child;
+}
+
+async function waitReady(name, url) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (stopping) return false;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return true;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  say(paint(31, `${name} was not ready at ${url} within ${READY_TIMEOUT_MS / 1000} s; stopping`));
+  await stopAll(1);
+  return false;
+}
+
+async function stopAll(exitCode) {
+  if (stopping) return;
+  stopping = true;
+  const running = [...children.entries()];
+  for (const [, { child }] of running) child.kill('SIGTERM');
+  const killer = setTimeout(() => {
+    for (const [name, { child }] of running) {
+      say(paint(31, `${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing it`));
+      child.kill('SIGKILL');
+    }
+  }, STOP_TIMEOUT_MS);
+  const results = await Promise.all(running.map(([, { exited }]) => exited));
+  clearTimeout(killer);
+  const clean = results.every(({ code }) => code === 0);
+  if (exitCode === 0 && !clean) say(paint(31, 'a child did not stop cleanly'));
+  else if (exitCode === 0) say('stopped');
+  process.exit(exitCode === 0 && !clean ? 1 : exitCode);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    say(`${signal}: stopping ${[...children.keys()].join(', ') || 'nothing'}`);
+    void stopAll(0);
+  });
+}
+// Should this script die some other way, leave no detached child behind.
+process.on('exit', () => {
+  for (const { child } of children.values()) child.kill('SIGKILL');
+});
+
+// --- run ---------------------------------------------------------------------------------------------------
+const backendUrl = `http://${HOST}:${ports.backend}`;
+const frontendUrl = `http://${HOST}:${ports.frontend}`;
+launch('backend', [], { PORT: String(ports.backend), METRICS_PORT: String(ports.backendMetrics) });
+if (!(await waitReady('backend', `${backendUrl}/ready`))) process.exitCode = 1;
+else {
+  launch('frontend', [], {
+    PORT: String(ports.frontend),
+    METRICS_PORT: String(ports.frontendMetrics),
+    BACKEND_URL: backendUrl,
+  });
+  if (await waitReady('frontend', `${frontendUrl}/ready`)) {
+    let loadtestLine = '';
+    if (loadtestBuilt) {
+      launch('loadtest', ['service'], {
+        TARGET_URL: frontendUrl,
+        METRICS_PORT: String(ports.loadtestMetrics),
+      });
+      if (await waitReady('loadtest', `http://${HOST}:${ports.loadtestMetrics}/ready`)) {
+        loadtestLine = `\n  loadtest  metrics http://${HOST}:${ports.loadtestMetrics}/metrics (gentle load on the frontend)`;
+      }
+    }
+    if (!stopping) {
+      say(
+        paint(
+          32,
+          `ready: open ${frontendUrl}/\n  backend   ${backendUrl}/api/data  metrics http://${HOST}:${ports.backendMetrics}/metrics` +
+            `\n  frontend  ${frontendUrl}/  metrics http://${HOST}:${ports.frontendMetrics}/metrics${loadtestLine}` +
+            '\n  Ctrl-C stops everything',
+        ),
+      );
+    }
+  }
+}
