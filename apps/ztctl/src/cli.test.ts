@@ -28,6 +28,16 @@ function write(name: string, text: string): string {
   return path;
 }
 
+describe('ztctl', () => {
+  it('prints its package version for --version and exits 0', () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'apps', 'ztctl', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const r = ztctl(['--version']);
+    expect([r.code, r.stdout.trim()]).toEqual([0, version]);
+  });
+});
+
 describe('ztctl analyze', () => {
   it('prints np-guard connlist lines for the allowed pairs', () => {
     const r = ztctl(['analyze', fixture, '--output', 'connlist']);

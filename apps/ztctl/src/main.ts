@@ -3,9 +3,11 @@ import { ManifestError } from '@ztmesh/policy';
 import { createAnalyzeCommand } from './commands/analyze';
 import { createGraphCommand } from './commands/graph';
 import { EXIT, UsageError } from './exit-codes';
+import packageJson from '../package.json';
 
 const program = new Command('ztctl')
   .description('ztmesh zero-trust tooling: analyze manifests against the declared flow graph, draw it')
+  .version(packageJson.version, '-V, --version', 'print the version and exit')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
 
