@@ -25,6 +25,7 @@ describe('backend bundle', () => {
     bundle = await startBundle();
     const listening = bundle.lines.find((line) => line.msg === 'listening');
     expect(listening).toMatchObject({ level: 'info', service: 'backend', host: '127.0.0.1' });
+    expect(listening?.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(bundle.port).toBeGreaterThan(0);
     expect(bundle.metricsPort).toBeGreaterThan(0);
     expect(bundle.metricsPort).not.toBe(bundle.port);
@@ -57,7 +58,11 @@ describe('backend bundle', () => {
     );
     expect(text).toContain('process_cpu_seconds_total');
     expect(text).not.toContain('route="/metrics"');
-    expect((await fetch(`http://127.0.0.1:${bundle.metricsPort}/api/data`)).status).toBe(404);
+    const notMetrics = await fetch(`http://127.0.0.1:${bundle.metricsPort}/api/data`);
+    expect(notMetrics.status).toBe(404);
+    const notMetricsBody = (await notMetrics.json()) as Record<string, unknown>;
+    expect(Object.keys(notMetricsBody).sort()).toEqual(['error', 'message', 'requestId', 'statusCode']);
+    expect(notMetricsBody['requestId']).toBe(notMetrics.headers.get('x-request-id'));
   });
 
   it('logs one line per completed request with the request id, and none below LOG_LEVEL', async () => {
@@ -97,8 +102,22 @@ describe('backend bundle', () => {
     expect(quiet.stdout()).toBe('');
   }, 30_000);
 
+  it('exits 1 when its port is taken, with the reason logged even though it exits at once', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = blocker.address() as AddressInfo;
+      const run = spawnBundle({ HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0' });
+      expect((await run.exited).code).toBe(1);
+      expect(run.lines.at(-1)).toMatchObject({ level: 'fatal', msg: 'could not start' });
+      expect(JSON.stringify(run.lines.at(-1))).toContain('EADDRINUSE');
+    } finally {
+      blocker.close();
+    }
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s after failing readiness first', async (signal) => {
-    const running = await startBundle({ SHUTDOWN_DELAY_MS: '300', SHUTDOWN_DRAIN_TIMEOUT_MS: '2000' });
+    const running = await startBundle({ SHUTDOWN_DELAY_MS: '1000', SHUTDOWN_DRAIN_TIMEOUT_MS: '2000' });
     bundle = running;
     const api = `http://127.0.0.1:${running.port}`;
     expect((await fetch(`${api}/ready`)).status).toBe(200);
@@ -111,7 +130,8 @@ describe('backend bundle', () => {
     expect((await fetch(`${api}/api/data`)).status).toBe(200);
     const { code, at } = await running.exited;
     expect(code).toBe(0);
-    expect(at - sentAt).toBeLessThan(300 + 2000);
+    expect(at - sentAt).toBeGreaterThanOrEqual(1000);
+    expect(at - sentAt).toBeLessThan(1000 + 2000);
     expect(running.lines.at(-1)).toMatchObject({ msg: 'shutdown complete' });
   });
 

@@ -70,6 +70,8 @@ describe('createServiceApp', () => {
       statusCode: 200,
       level: 'info',
     });
+    // Elapsed time in milliseconds, to the microsecond.
+    expect(String(completed[0]?.['responseTimeMs'])).toMatch(/^\d+(\.\d{1,3})?$/);
   });
 
   it('generates a request id when none (or an unsafe one) is sent', async () => {

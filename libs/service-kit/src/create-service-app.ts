@@ -8,7 +8,7 @@ import { ErrorBodySchema, type ErrorBody } from './http/error-schema';
 import { createClientErrorHandler } from './http/client-error-handler';
 import { frameworkErrorHandler } from './http/framework-error-handler';
 import { genRequestId, REQUEST_ID_HEADER } from './http/request-id';
-import { RequestObserver } from './logging/one-line-log-controller';
+import { RequestObserver } from './logging/request-observer';
 import type { ServiceMetrics } from './metrics/create-metrics';
 
 /** Options for createServiceApp. */

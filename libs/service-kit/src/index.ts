@@ -1,13 +1,8 @@
 export { ConfigError, loadConfig, ServiceConfigProperties, StringEnum } from './config/load-config';
 export { RequestObservabilityProperties } from './config/request-observability-properties';
-export {
-  OneLineLogController,
-  RequestObserver,
-  SilentRequestLogController,
-  UNMATCHED_ROUTE,
-  type RequestObserverOptions,
-} from './logging/one-line-log-controller';
-export { createLogger, flushLogger, type LoggerOptions } from './logging/create-logger';
+export { OneLineLogController, SilentRequestLogController } from './logging/one-line-log-controller';
+export { RequestObserver, UNMATCHED_ROUTE, type RequestObserverOptions } from './logging/request-observer';
+export { createLogger, flushLogger, flushLoggerWithin, type LoggerOptions } from './logging/create-logger';
 export {
   createMetrics,
   LATENCY_BUCKETS_SECONDS,

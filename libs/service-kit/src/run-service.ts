@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError } from './config/load-config';
 import { createReadiness, type Readiness } from './health/readiness';
-import { createLogger } from './logging/create-logger';
+import { createLogger, flushLoggerWithin } from './logging/create-logger';
 import { createMetrics, type ServiceMetrics } from './metrics/create-metrics';
 import { createMetricsServer } from './metrics/create-metrics-server';
 import { installGracefulShutdown } from './shutdown/install-graceful-shutdown';
@@ -76,8 +76,8 @@ export async function runService<C extends RunnableConfig>(options: RunServiceOp
     logger.flush();
   } catch (error) {
     logger.fatal({ err: error }, 'could not start');
-    logger.flush();
     process.exitCode = 1;
-    setImmediate(() => process.exit(1));
+    await flushLoggerWithin(logger, 1_000);
+    process.exit(1);
   }
 }

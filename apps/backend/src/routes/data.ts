@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { RouteDeps } from './route-deps';
+import { createIsoTimestamp, type RouteDeps } from './route-deps';
 
 /** The items `GET /api/data` returns (the original API's sample data). */
 export const DATA_ITEMS = ['item1', 'item2', 'item3'] as const;
@@ -21,12 +21,13 @@ export const DataBodySchema = Type.Object(
 
 /** `GET /api/data`: the sample payload, with the pod that answered. */
 export function dataRoutes(deps: RouteDeps): FastifyPluginAsync {
+  const timestamp = createIsoTimestamp(deps.now);
   return async (app) => {
     app.get('/api/data', { schema: { response: { 200: DataBodySchema } } }, () => ({
       message: 'Hello from Backend!' as const,
       data: { items: [...DATA_ITEMS], count: DATA_ITEMS.length },
       hostname: deps.hostname(),
-      timestamp: deps.now().toISOString(),
+      timestamp: timestamp(),
     }));
   };
 }

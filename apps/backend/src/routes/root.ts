@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { RouteDeps } from './route-deps';
+import { createIsoTimestamp, type RouteDeps } from './route-deps';
 
 /** Response schema of `GET /`. */
 export const RootBodySchema = Type.Object(
@@ -15,12 +15,13 @@ export const RootBodySchema = Type.Object(
 
 /** `GET /`: the original backend's status document. */
 export function rootRoutes(deps: RouteDeps): FastifyPluginAsync {
+  const timestamp = createIsoTimestamp(deps.now);
   return async (app) => {
     app.get('/', { schema: { response: { 200: RootBodySchema } } }, () => ({
       status: 'healthy' as const,
       service: 'backend' as const,
       hostname: deps.hostname(),
-      timestamp: deps.now().toISOString(),
+      timestamp: timestamp(),
     }));
   };
 }

@@ -29,12 +29,28 @@ export function createLogger(options: LoggerOptions): Logger {
       name: options.name,
       level: options.level,
       base: { service: options.name },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeCachedPerMillisecond,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
     },
     destination,
   );
+}
+
+let cachedAtMs = Number.NaN;
+let cachedTime = '';
+
+/**
+ * The same `,"time":"<ISO 8601>"` fragment as pino's isoTime, formatted once per millisecond: Date#toISOString
+ * was about 40% of the cost of a request log line, and a busy service logs dozens of lines per millisecond.
+ */
+function isoTimeCachedPerMillisecond(): string {
+  const nowMs = Date.now();
+  if (nowMs !== cachedAtMs) {
+    cachedAtMs = nowMs;
+    cachedTime = `,"time":"${new Date(nowMs).toISOString()}"`;
+  }
+  return cachedTime;
 }
 
 /** Writes out whatever the logger still buffers; call before the process exits. */
@@ -44,4 +60,21 @@ export function flushLogger(logger: Logger): void {
   } catch {
     // A destination that cannot flush synchronously (or is already closed) has nothing left to lose.
   }
+}
+
+/** Resolves once the logger's destination has written everything it holds, or after `limitMs`, whichever is first. */
+export function flushLoggerWithin(logger: Logger, limitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, limitMs);
+    try {
+      // The callback's error (fsync is not possible on a pipe) does not matter: the write itself is done.
+      logger.flush(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
 }

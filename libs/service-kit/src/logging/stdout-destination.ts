@@ -24,7 +24,7 @@ class BatchedDestination {
     }
   }
 
-  /** Writes what is pending and calls `callback` once sonic-boom has written everything it holds. */
+  /** Writes what is pending and calls `callback` once sonic-boom has written everything, in-flight writes too. */
   flush(callback?: (error?: Error) => void): void {
     this.drain();
     if (this.target.destroyed) callback?.();
@@ -55,6 +55,10 @@ export function stdoutDestination(): pino.DestinationStream & { flushSync(): voi
       pino.destination({
         dest: 1,
         sync: false,
+        // Still written as soon as there is anything to write, but with a non-zero minimum sonic-boom's flush(cb)
+        // waits until every buffered and in-flight byte is written (with 0 it returns at once), which graceful
+        // shutdown relies on before it exits.
+        minLength: 1,
         // If stdout blocks (a stuck log collector), drop lines past 16 MiB rather than grow without bound.
         maxLength: 16 * 1024 * 1024,
       }),

@@ -1,6 +1,10 @@
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import type { Readiness } from '../health/readiness';
+import { flushLoggerWithin } from '../logging/create-logger';
+
+// How long shutdown waits for stdout to take the last log lines (a stuck log collector must not block exit).
+const LOG_FLUSH_LIMIT_MS = 1_000;
 
 /** Options for installGracefulShutdown. */
 export interface GracefulShutdownOptions {
@@ -34,6 +38,8 @@ export function installGracefulShutdown(options: GracefulShutdownOptions): { uni
       if (options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
       for (const close of options.closers) await close();
       logger.info('shutdown complete');
+      // close-with-grace exits right after this returns: let the log lines still in flight reach stdout first.
+      await flushLoggerWithin(logger, LOG_FLUSH_LIMIT_MS);
     },
   );
   return { uninstall: () => handle.uninstall() };
