@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ManifestError } from '@ztmesh/policy';
 import { createAnalyzeCommand } from './commands/analyze';
 import { createGraphCommand } from './commands/graph';
+import { createValidateCommand } from './commands/validate';
 import { EXIT, UsageError } from './exit-codes';
 import packageJson from '../package.json';
 
@@ -14,6 +15,7 @@ const program = new Command('ztctl')
 // Commands, one line each (explicit on purpose: no discovery, so the bundle holds exactly these).
 program.addCommand(createAnalyzeCommand());
 program.addCommand(createGraphCommand());
+program.addCommand(createValidateCommand());
 
 // addCommand does not inherit settings: every command throws instead of exiting, so usage errors exit 2.
 for (const command of program.commands) command.exitOverride();

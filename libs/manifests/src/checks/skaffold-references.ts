@@ -1,0 +1,95 @@
+import type { ManifestObject } from '../manifest-object';
+import type { Finding } from './cross-check';
+
+/** What one Skaffold run (the default config or a profile) deploys and forwards. */
+export interface SkaffoldDeployment {
+  /** `default` or `profile <name>`. */
+  readonly name: string;
+  /** Repo-relative kustomization paths (`manifests.kustomize.paths`). */
+  readonly kustomizePaths: readonly string[];
+  readonly portForwards: readonly {
+    readonly resourceType?: string;
+    readonly resourceName?: string;
+    readonly namespace?: string;
+    readonly port?: number | string;
+  }[];
+}
+
+/** A parsed skaffold.yaml document as far as deployments go. */
+export interface SkaffoldManifestsDocument {
+  readonly manifests?: { readonly kustomize?: { readonly paths?: readonly string[] } };
+  readonly portForward?: SkaffoldDeployment['portForwards'];
+  readonly profiles?: readonly {
+    readonly name: string;
+    readonly manifests?: { readonly kustomize?: { readonly paths?: readonly string[] } };
+    readonly portForward?: SkaffoldDeployment['portForwards'];
+  }[];
+}
+
+/** The default deployment and one per profile (a profile's fields replace the default's, as Skaffold does). */
+export function skaffoldDeployments(document: SkaffoldManifestsDocument): SkaffoldDeployment[] {
+  const base: SkaffoldDeployment = {
+    name: 'default',
+    kustomizePaths: document.manifests?.kustomize?.paths ?? [],
+    portForwards: document.portForward ?? [],
+  };
+  return [
+    base,
+    ...(document.profiles ?? []).map((profile) => ({
+      name: `profile ${profile.name}`,
+      kustomizePaths: profile.manifests?.kustomize?.paths ?? base.kustomizePaths,
+      portForwards: profile.portForward ?? base.portForwards,
+    })),
+  ];
+}
+
+/**
+ * What `skaffold dev` would only discover at run time: every kustomize path exists (`exists`), and every
+ * service port-forward names a Service and port that the deployment's rendered manifests contain. `rendered`
+ * maps a kustomization path to its objects; paths not rendered in this run are not judged.
+ */
+export function skaffoldReferenceFindings(
+  deployments: readonly SkaffoldDeployment[],
+  rendered: ReadonlyMap<string, readonly ManifestObject[]>,
+  exists: (path: string) => boolean,
+): Finding[] {
+  const findings: Finding[] = [];
+  const add = (deployment: SkaffoldDeployment, message: string) =>
+    findings.push({
+      check: 'skaffold-references',
+      target: 'skaffold.yaml',
+      object: deployment.name,
+      message,
+    });
+  for (const deployment of deployments) {
+    const normalized = deployment.kustomizePaths.map((path) => path.replace(/^\.\//, '').replace(/\/$/, ''));
+    for (const path of normalized) {
+      if (!exists(path)) add(deployment, `manifests.kustomize.paths: ${path} is not a kustomization`);
+    }
+    if (!normalized.every((path) => rendered.has(path))) continue;
+    const objects = normalized.flatMap((path) => rendered.get(path) ?? []);
+    for (const forward of deployment.portForwards) {
+      if ((forward.resourceType ?? '').toLowerCase() !== 'service') continue;
+      const namespace = forward.namespace ?? 'default';
+      const service = objects.find(
+        (object) =>
+          object.kind === 'Service' &&
+          object.metadata.name === forward.resourceName &&
+          (object.metadata.namespace ?? 'default') === namespace,
+      );
+      const ports = (service?.spec as { ports?: { port: number; name?: string }[] } | undefined)?.ports ?? [];
+      if (!service) {
+        add(
+          deployment,
+          `portForward: Service ${namespace}/${forward.resourceName} is not in ${normalized.join(', ')}`,
+        );
+      } else if (!ports.some((port) => port.port === Number(forward.port) || port.name === forward.port)) {
+        add(
+          deployment,
+          `portForward: Service ${namespace}/${forward.resourceName} has no port ${forward.port}`,
+        );
+      }
+    }
+  }
+  return findings;
+}

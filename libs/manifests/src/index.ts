@@ -1,0 +1,92 @@
+export { authorizationPathRequests } from './apps/authorization-path-requests';
+export {
+  createRouteObserver,
+  defaultBundleFor,
+  probeRequests,
+  type RouteObserver,
+  type RouteObserverOptions,
+  type RouteRequest,
+  type RouteRequestProvider,
+} from './apps/observe-routes';
+export { AUTHORIZATION_PATH_USE, authorizationPathsCheck } from './checks/authz-paths';
+export {
+  findingOf,
+  type CheckContext,
+  type CrossCheck,
+  type ExternalServiceAccount,
+  type ExternalWorkload,
+  type Finding,
+  type RouteObservation,
+  type SkaffoldArtifact,
+} from './checks/cross-check';
+export { CROSS_CHECKS } from './checks/cross-checks';
+export { authorizationPrincipalsCheck, principalServiceAccount } from './checks/authz-principals';
+export { parseCalicoSelector, type CalicoSelector } from './checks/calico-selector';
+export { calicoServiceAccountsCheck } from './checks/calico-service-accounts';
+export { durationMs, idleTimeoutCheck, ISTIO_DEFAULT_IDLE_TIMEOUT_MS } from './checks/idle-timeout';
+export { imageName, imagesCheck } from './checks/images';
+export { meshHostsCheck } from './checks/mesh-hosts';
+export { serviceForHost } from './checks/object-queries';
+export { ISTIO_SIDECAR_PORTS, policyPortsCheck } from './checks/policy-ports';
+export { selectorMatches, type LabelSelector } from './checks/label-selector';
+export { ISTIO_PROXY_UID, podSecurityCheck, podSecurityViolations } from './checks/pod-security';
+export {
+  allContainers,
+  envValue,
+  findContainerPort,
+  podTemplates,
+  type PodTemplate,
+} from './checks/pod-templates';
+export { portNamingCheck } from './checks/port-naming';
+export { portReferencesCheck, PROBE_FIELDS, probePort } from './checks/port-references';
+export { probeRoutesCheck } from './checks/probe-routes';
+export {
+  DEPRECATED_KUSTOMIZE_FIELDS,
+  kustomizationFindings,
+  type KustomizationFile,
+} from './checks/kustomizations';
+export { serviceAccountsCheck } from './checks/service-accounts';
+export {
+  skaffoldDeployments,
+  skaffoldReferenceFindings,
+  type SkaffoldDeployment,
+  type SkaffoldManifestsDocument,
+} from './checks/skaffold-references';
+export { formatLabels, serviceSelectorsCheck } from './checks/service-selectors';
+export { quantity, serviceEnvNumber, workloadHygieneCheck } from './checks/workload-hygiene';
+export { ManifestInputError } from './manifest-input-error';
+export {
+  apiGroup,
+  objectRef,
+  type ManifestObject,
+  type ObjectMeta,
+  type SourcedObject,
+} from './manifest-object';
+export { parseManifests } from './parse-manifests';
+export { findKubectl, renderKustomization, type RenderOptions } from './render/render-kustomization';
+export { createCoreSchemaValidator, type CoreSchemaValidator } from './schemas/core-schema-validator';
+export {
+  createCrdSchemaValidator,
+  loadCrdSchemas,
+  type CrdSchemaValidator,
+} from './schemas/crd-schema-validator';
+export { makeStrictSchema, type JsonSchema } from './schemas/make-strict-schema';
+export {
+  createSkaffoldSchemaValidator,
+  type SkaffoldSchemaValidator,
+} from './schemas/skaffold-schema-validator';
+export {
+  CRD_GROUPS,
+  artifactDockerfile,
+  collectKustomizations,
+  discoverTargets,
+  SKAFFOLD_API_VERSION,
+  SKAFFOLD_SCHEMA_FILE,
+  type RawArtifact,
+  validateRepo,
+  type TargetSummary,
+  type ValidateRepoOptions,
+  type ValidationReport,
+} from './validate-repo';
+export { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
+export { formatReport, reportExitCode } from './format-report';

@@ -1,0 +1,285 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { AUTHORIZATION_PATH_USE } from './checks/authz-paths';
+import { formatReport, reportExitCode } from './format-report';
+import { ManifestInputError } from './manifest-input-error';
+import { findKubectl } from './render/render-kustomization';
+import { appFixture, firstContainer, pick } from './testing/fixtures';
+import { collectKustomizations, discoverTargets, validateRepo } from './validate-repo';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+const SCHEMAS_DIR = join(REPO_ROOT, '..', 'shared', 'schemas');
+const kubectl = findKubectl();
+if (!kubectl.available) console.warn(`SKIPPED rendering tests: ${kubectl.reason}`);
+const backendBundle = join(REPO_ROOT, 'dist', 'apps', 'backend', 'main.cjs');
+if (!existsSync(backendBundle)) console.warn(`SKIPPED probe-route tests: ${backendBundle} not built`);
+
+const scratch = mkdtempSync(join(tmpdir(), 'ztmesh-manifests-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Writes `text` to a scratch file and returns its absolute path (a YAML target is read as it is). */
+function scratchFile(name: string, text: string): string {
+  const path = join(scratch, name);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, text);
+  return path;
+}
+
+async function inputError(run: () => Promise<unknown>): Promise<ManifestInputError> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof ManifestInputError) return error;
+    throw error;
+  }
+  throw new Error('expected a ManifestInputError');
+}
+
+describe.skipIf(!kubectl.available)('the real repository', () => {
+  it('renders every overlay and k8s/tests combination with no findings', async () => {
+    const report = await validateRepo({ repoRoot: REPO_ROOT, schemasDir: SCHEMAS_DIR });
+    expect(report.targets.map((target) => target.target)).toEqual(
+      expect.arrayContaining([
+        'k8s/overlays/dev',
+        'k8s/overlays/zero-trust',
+        'k8s/overlays/loadtest',
+        'k8s/tests/calico-only',
+      ]),
+    );
+    if (report.skipped.length > 0)
+      console.warn(report.skipped.map((reason) => `SKIPPED ${reason}`).join('\n'));
+    expect(report.findings, formatReport(report)).toEqual([]);
+    expect(reportExitCode(report)).toBe(0);
+    // The apps were really asked: probes of every workload, and the paths the zero-trust policies allow.
+    const zeroTrust = report.targets.find((target) => target.target === 'k8s/overlays/zero-trust');
+    const uses = new Set(zeroTrust?.routes.map((route) => `${route.owner} ${route.use}`));
+    expect([...uses]).toEqual(
+      expect.arrayContaining([
+        'Deployment webapp/backend readinessProbe',
+        'Deployment webapp/frontend livenessProbe',
+        'Deployment webapp/frontend prometheus.io/path',
+      ]),
+    );
+    expect(zeroTrust?.routes.some((route) => route.use === AUTHORIZATION_PATH_USE)).toBe(true);
+  });
+});
+
+describe('bad input is an error naming the file and object', () => {
+  it.skipIf(!kubectl.available)('a missing overlay', async () => {
+    const error = await inputError(() =>
+      validateRepo({ repoRoot: REPO_ROOT, targets: ['k8s/overlays/nope'], runApps: false }),
+    );
+    expect(error.file).toBe('k8s/overlays/nope');
+    expect(error.message).toMatch(/no such kustomization directory/);
+  });
+
+  it.skipIf(!kubectl.available)('a kustomization whose resource is broken YAML', async () => {
+    scratchFile('broken/kustomization.yaml', 'resources:\n  - service-x.yaml\n');
+    scratchFile('broken/service-x.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: [x\n');
+    const error = await inputError(() =>
+      validateRepo({ repoRoot: REPO_ROOT, targets: [join(scratch, 'broken')], runApps: false }),
+    );
+    expect(error.file).toBe(join(scratch, 'broken'));
+    expect(error.message).toMatch(/kubectl kustomize failed: .*/);
+  });
+
+  it('a broken YAML file', async () => {
+    const file = scratchFile('broken.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: [x\n');
+    const error = await inputError(() =>
+      validateRepo({ repoRoot: REPO_ROOT, targets: [file], runApps: false }),
+    );
+    expect(error.message).toMatch(new RegExp(`^${file} \\(document 1\\): invalid YAML at line`));
+  });
+
+  it('an unknown kind', async () => {
+    const file = scratchFile(
+      'unknown.yaml',
+      stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deploymnet',
+        metadata: { name: 'backend', namespace: 'webapp' },
+      }),
+    );
+    const error = await inputError(() =>
+      validateRepo({ repoRoot: REPO_ROOT, targets: [file], runApps: false }),
+    );
+    expect(error.object).toBe('Deploymnet webapp/backend');
+    expect(error.message).toMatch(/unknown kind apps\/v1\/Deploymnet/);
+  });
+});
+
+describe('findings from a file target', () => {
+  it('reports schema problems as findings (exit code 1)', async () => {
+    const objects = appFixture();
+    pick(objects, 'Service').spec.portz = [];
+    const file = scratchFile('schema.yaml', objects.map((object) => stringify(object)).join('---\n'));
+    const report = await validateRepo({
+      repoRoot: REPO_ROOT,
+      targets: [file],
+      runApps: false,
+      schemasDir: SCHEMAS_DIR,
+    });
+    expect(report.findings).toEqual([
+      {
+        check: 'schema',
+        target: file,
+        object: 'Service webapp/backend',
+        message: '/spec/portz: unknown field',
+      },
+    ]);
+    expect(reportExitCode(report)).toBe(1);
+    expect(formatReport(report)).toMatch(/1 findings/);
+  });
+
+  it('skips Istio and Calico schemas loudly when the schemas directory is absent', async () => {
+    const file = scratchFile(
+      'istio.yaml',
+      stringify({
+        apiVersion: 'security.istio.io/v1',
+        kind: 'PeerAuthentication',
+        metadata: { name: 'default', namespace: 'webapp' },
+        spec: { mtls: { mode: 'STRICT' } },
+      }),
+    );
+    const report = await validateRepo({
+      repoRoot: REPO_ROOT,
+      targets: [file],
+      runApps: false,
+      schemasDir: join(scratch, 'none'),
+    });
+    expect(report.findings).toEqual([]);
+    expect(report.skipped.join('\n')).toMatch(/Istio and Calico schemas: .*none does not exist/);
+    expect(report.skipped.join('\n')).toMatch(/schema of security.istio.io\/v1\/PeerAuthentication objects/);
+  });
+});
+
+describe.skipIf(!existsSync(backendBundle))('probe paths against the real backend bundle', () => {
+  it('passes the real paths and reports paths the app does not serve, per port', async () => {
+    const objects = appFixture();
+    const container = firstContainer(objects);
+    container.readinessProbe.httpGet.path = '/readyz';
+    container.livenessProbe.httpGet.port = 'http-metrics';
+    const policy = {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'backend', namespace: 'webapp' },
+      spec: {
+        selector: { matchLabels: { app: 'backend' } },
+        rules: [
+          { to: [{ operation: { methods: ['GET'], paths: ['/api/data', '/api/dta'], ports: ['5000'] } }] },
+        ],
+      },
+    };
+    const file = scratchFile(
+      'probes.yaml',
+      [...objects, policy].map((object) => stringify(object)).join('---\n'),
+    );
+    const report = await validateRepo({ repoRoot: REPO_ROOT, targets: [file], schemasDir: SCHEMAS_DIR });
+    const messages = report.findings
+      .filter((finding) => finding.check === 'probe-routes')
+      .map((finding) => finding.message);
+    expect(messages).toEqual([
+      'container backend: readinessProbe GET /readyz on port "http" answered 404: not a route the app serves',
+      'container backend: livenessProbe GET /health on port "http-metrics" answered 404: not a route the app serves',
+    ]);
+    expect(report.findings.filter((finding) => finding.check === 'authz-paths')).toEqual([
+      {
+        check: 'authz-paths',
+        target: file,
+        object: 'AuthorizationPolicy webapp/backend',
+        message: 'allows GET /api/dta on port 5000, which container backend does not serve (404)',
+      },
+    ]);
+  });
+});
+
+describe('skaffold.yaml', () => {
+  const repoWith = (name: string, skaffold: string) => {
+    const root = join(scratch, name);
+    scratchFile(`${name}/skaffold.yaml`, skaffold);
+    scratchFile(`${name}/apps/backend/Dockerfile`, 'FROM scratch\n');
+    return root;
+  };
+
+  it.skipIf(!existsSync(SCHEMAS_DIR))('is schema-checked: version and unknown fields', async () => {
+    const root = repoWith(
+      'skaffold-bad',
+      'apiVersion: skaffold/v4beta11\nkind: Config\nbuild:\n  local:\n    pushh: false\n',
+    );
+    const report = await validateRepo({
+      repoRoot: root,
+      schemasDir: SCHEMAS_DIR,
+      targets: [],
+      runApps: false,
+    });
+    expect(
+      report.findings.map((finding) => `${finding.target} ${finding.object} ${finding.message}`),
+    ).toEqual([
+      'skaffold.yaml document 1 /apiVersion: "skaffold/v4beta11" is not skaffold/v4beta14 (the schema checked against)',
+      'skaffold.yaml document 1 /build/local/pushh: unknown field',
+    ]);
+  });
+
+  it('broken YAML is bad input naming skaffold.yaml', async () => {
+    const root = repoWith('skaffold-broken', 'apiVersion: [\n');
+    const error = await inputError(() =>
+      validateRepo({ repoRoot: root, schemasDir: SCHEMAS_DIR, targets: [], runApps: false }),
+    );
+    expect(error.message).toMatch(/^skaffold\.yaml \(document 1\): invalid YAML/);
+  });
+
+  it('finds the Dockerfile of a custom-built artifact (image check input)', async () => {
+    const root = repoWith(
+      'skaffold-custom',
+      [
+        'apiVersion: skaffold/v4beta14',
+        'kind: Config',
+        'build:',
+        '  artifacts:',
+        '    - image: ztmesh/backend',
+        '      custom:',
+        '        buildCommand: ./scripts/build-image apps/backend/Dockerfile',
+        '    - image: ztmesh/frontend',
+        '      custom:',
+        '        buildCommand: ./scripts/build-image apps/frontend/Dockerfile',
+      ].join('\n'),
+    );
+    const objects = [...appFixture('backend', 5000), ...appFixture('frontend', 8080).slice(1)];
+    const file = scratchFile(
+      'skaffold-custom/all.yaml',
+      objects.map((object) => stringify(object)).join('---\n'),
+    );
+    const report = await validateRepo({
+      repoRoot: root,
+      schemasDir: SCHEMAS_DIR,
+      targets: [file],
+      runApps: false,
+    });
+    expect(
+      report.findings.filter((finding) => finding.check === 'images').map((finding) => finding.message),
+    ).toEqual([
+      'container frontend: image ztmesh/frontend: Dockerfile apps/frontend/Dockerfile does not exist',
+    ]);
+  });
+});
+
+describe('collectKustomizations', () => {
+  it('reaches every kustomization of the repo through resources and components, once each', () => {
+    const dirs = collectKustomizations(REPO_ROOT, discoverTargets(REPO_ROOT)).map((file) => file.dir);
+    expect(dirs).toEqual(
+      expect.arrayContaining([
+        'k8s/overlays/loadtest',
+        'k8s/base',
+        'k8s/loadtest',
+        'calico',
+        'istio',
+        'calico/loadtest',
+        'istio/loadtest',
+      ]),
+    );
+    expect(new Set(dirs).size).toBe(dirs.length);
+  });
+});

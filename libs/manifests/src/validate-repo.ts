@@ -1,0 +1,357 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { authorizationPathRequests } from './apps/authorization-path-requests';
+import { createRouteObserver, probeRequests } from './apps/observe-routes';
+import type {
+  CheckContext,
+  CrossCheck,
+  ExternalServiceAccount,
+  ExternalWorkload,
+  Finding,
+  RouteObservation,
+  SkaffoldArtifact,
+} from './checks/cross-check';
+import { CROSS_CHECKS } from './checks/cross-checks';
+import { kustomizationFindings, type KustomizationFile } from './checks/kustomizations';
+import { podTemplates } from './checks/pod-templates';
+import {
+  skaffoldDeployments,
+  skaffoldReferenceFindings,
+  type SkaffoldDeployment,
+  type SkaffoldManifestsDocument,
+} from './checks/skaffold-references';
+import { ManifestInputError } from './manifest-input-error';
+import { apiGroup, objectRef, type ManifestObject } from './manifest-object';
+import { parseManifests } from './parse-manifests';
+import { findKubectl, renderKustomization } from './render/render-kustomization';
+import { createCoreSchemaValidator } from './schemas/core-schema-validator';
+import {
+  createCrdSchemaValidator,
+  loadCrdSchemas,
+  type CrdSchemaValidator,
+} from './schemas/crd-schema-validator';
+import { createSkaffoldSchemaValidator } from './schemas/skaffold-schema-validator';
+import { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
+
+/** API groups whose kinds are custom resources validated against the CRD schemas in the schemas directory. */
+export const CRD_GROUPS: readonly string[] = [
+  'networking.istio.io',
+  'security.istio.io',
+  'telemetry.istio.io',
+  'extensions.istio.io',
+  'projectcalico.org',
+];
+
+/** The Skaffold schema file inside the schemas directory. */
+export const SKAFFOLD_SCHEMA_FILE = 'skaffold-v4beta14.json';
+
+/** The Skaffold config version the schema describes and the project uses. */
+export const SKAFFOLD_API_VERSION = 'skaffold/v4beta14';
+
+/** Options for validateRepo. */
+export interface ValidateRepoOptions {
+  /** The repository root (where k8s/ and skaffold.yaml live). */
+  readonly repoRoot: string;
+  /** Upstream schemas (Istio and Calico CRDs, Skaffold); default `<repoRoot>/../shared/schemas`. */
+  readonly schemasDir?: string;
+  /**
+   * What to render, repo-relative: kustomization directories (rendered with kubectl kustomize) or YAML files
+   * (read as they are). Default: every directory under k8s/overlays/ and k8s/tests/.
+   */
+  readonly targets?: readonly string[];
+  /** The kubectl binary (default `kubectl`). */
+  readonly kubectl?: string;
+  /** Start the apps' bundles to check probe paths (default true). */
+  readonly runApps?: boolean;
+  /** The cross-checks to run (default CROSS_CHECKS). */
+  readonly checks?: readonly CrossCheck[];
+  /** Identities outside the rendered objects that exist (default WELL_KNOWN_SERVICE_ACCOUNTS). */
+  readonly externalServiceAccounts?: readonly ExternalServiceAccount[];
+  /** Workloads outside the rendered objects that policies may name as peers (default WELL_KNOWN_WORKLOADS). */
+  readonly externalWorkloads?: readonly ExternalWorkload[];
+}
+
+/** One rendered target in the report. */
+export interface TargetSummary {
+  readonly target: string;
+  readonly objects: number;
+  /** What the apps answered to the target's probe, scrape and AuthorizationPolicy paths (empty when not run). */
+  readonly routes: readonly RouteObservation[];
+}
+
+/** The outcome of validateRepo: findings mean exit 1; `skipped` lists what was not checked and why. */
+export interface ValidationReport {
+  readonly targets: readonly TargetSummary[];
+  readonly checks: readonly string[];
+  readonly findings: readonly Finding[];
+  readonly skipped: readonly string[];
+}
+
+/** Default targets: every kustomization directory under k8s/overlays/ and k8s/tests/, sorted. */
+export function discoverTargets(repoRoot: string): string[] {
+  return ['k8s/overlays', 'k8s/tests'].flatMap((parent) => {
+    const dir = join(repoRoot, parent);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) => statSync(join(dir, name)).isDirectory())
+      .sort()
+      .map((name) => `${parent}/${name}`);
+  });
+}
+
+/**
+ * The offline proof of the deploy files: renders every target, validates every object against its schema (core
+ * kinds, Istio and Calico CRDs strictly), validates skaffold.yaml, then runs the cross-checks on each target.
+ * Throws ManifestInputError for input it cannot judge (broken YAML, unknown kind, missing target).
+ */
+export async function validateRepo(options: ValidateRepoOptions): Promise<ValidationReport> {
+  const repoRoot = options.repoRoot;
+  const schemasDir = options.schemasDir ?? join(repoRoot, '..', 'shared', 'schemas');
+  const checks = options.checks ?? CROSS_CHECKS;
+  const skipped: string[] = [];
+  const findings: Finding[] = [];
+
+  const crd = loadCrdValidator(schemasDir, skipped);
+  const skaffold = readSkaffold(repoRoot, schemasDir, skipped, findings);
+
+  const targets = options.targets ?? discoverTargets(repoRoot);
+  const needsKubectl = targets.some((target) => !/\.ya?ml$/.test(target));
+  const kubectl = needsKubectl ? findKubectl(options.kubectl) : { available: true };
+  if (!kubectl.available) {
+    skipped.push(
+      `rendering kustomizations: ${kubectl.reason} (install kubectl 1.27+ to render the overlays)`,
+    );
+  }
+  const rendered = await Promise.all(
+    targets.map(async (target) => {
+      const path = resolve(repoRoot, target);
+      if (/\.ya?ml$/.test(target)) {
+        if (!existsSync(path)) throw new ManifestInputError(target, 'no such file');
+        return { target, file: target, objects: parseManifests(readFileSync(path, 'utf8'), target) };
+      }
+      if (!kubectl.available) return undefined;
+      const text = await renderKustomization(path, { kubectl: options.kubectl, displayPath: target });
+      const file = `${target} (rendered)`;
+      return { target, file, objects: parseManifests(text, file) };
+    }),
+  );
+
+  const core = createCoreSchemaValidator();
+  const observer = options.runApps === false ? undefined : createRouteObserver({ repoRoot });
+  if (!observer) skipped.push('probe-routes: the apps were not started (--no-run-apps)');
+  const summaries: TargetSummary[] = [];
+  try {
+    for (const result of rendered) {
+      if (!result) continue;
+      for (const object of result.objects) {
+        for (const problem of schemaProblems(object, result.file, core, crd, skipped)) {
+          findings.push({
+            check: 'schema',
+            target: result.target,
+            object: objectRef(object),
+            message: problem,
+          });
+        }
+      }
+      let routes: CheckContext['routes'];
+      if (observer) {
+        const observed = await observer.observe(podTemplates(result.objects), [
+          probeRequests,
+          authorizationPathRequests(result.objects),
+        ]);
+        routes = observed.observations;
+        skipped.push(...observed.skipped.map((reason) => `probe-routes in ${result.target}: ${reason}`));
+      }
+      summaries.push({ target: result.target, objects: result.objects.length, routes: routes ?? [] });
+      const context: CheckContext = {
+        target: result.target,
+        objects: result.objects,
+        skaffoldArtifacts: skaffold?.artifacts,
+        routes,
+        externalServiceAccounts: options.externalServiceAccounts ?? WELL_KNOWN_SERVICE_ACCOUNTS,
+        externalWorkloads: options.externalWorkloads ?? WELL_KNOWN_WORKLOADS,
+      };
+      for (const check of checks) findings.push(...check.run(context));
+    }
+  } finally {
+    await observer?.close();
+  }
+  const directories = targets.filter((target) => !/\.ya?ml$/.test(target));
+  findings.push(...kustomizationFindings(collectKustomizations(repoRoot, directories)));
+  if (skaffold) {
+    const byTarget = new Map(
+      rendered.flatMap((result) => (result ? [[result.target, result.objects] as const] : [])),
+    );
+    const isKustomization = (path: string) =>
+      ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((name) =>
+        existsSync(join(repoRoot, path, name)),
+      );
+    findings.push(...skaffoldReferenceFindings(skaffold.deployments, byTarget, isKustomization));
+  }
+  return {
+    targets: summaries,
+    checks: ['schema', ...checks.map((check) => check.name), 'skaffold-references', 'kustomizations'],
+    findings,
+    skipped: [...new Set(skipped)],
+  };
+}
+
+function loadCrdValidator(schemasDir: string, skipped: string[]): CrdSchemaValidator | undefined {
+  if (!existsSync(schemasDir)) {
+    skipped.push(
+      `Istio and Calico schemas: ${schemasDir} does not exist (pass --schemas DIR, or fetch them: see libs/manifests/README.md)`,
+    );
+    return undefined;
+  }
+  return createCrdSchemaValidator(loadCrdSchemas(schemasDir));
+}
+
+function schemaProblems(
+  object: ManifestObject,
+  file: string,
+  core: ReturnType<typeof createCoreSchemaValidator>,
+  crd: CrdSchemaValidator | undefined,
+  skipped: string[],
+): string[] {
+  if (core.knows(object.apiVersion, object.kind)) return core.problems(object);
+  if (crd?.knows(object.apiVersion, object.kind)) return crd.problems(object);
+  if (!crd && CRD_GROUPS.includes(apiGroup(object.apiVersion))) {
+    skipped.push(`schema of ${object.apiVersion}/${object.kind} objects: no CRD schemas loaded`);
+    return [];
+  }
+  throw new ManifestInputError(
+    file,
+    `unknown kind ${object.apiVersion}/${object.kind}: no Kubernetes or CRD schema describes it`,
+    objectRef(object),
+  );
+}
+
+const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+/**
+ * Every kustomization file the `targets` directories reach through `resources` and `components` (local
+ * directories only), parsed, each once. A file that is not YAML is bad input naming it.
+ */
+export function collectKustomizations(repoRoot: string, targets: readonly string[]): KustomizationFile[] {
+  const seen = new Set<string>();
+  const files: KustomizationFile[] = [];
+  const queue = targets.map((target) => resolve(repoRoot, target));
+  while (queue.length > 0) {
+    const dir = queue.shift() as string;
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    const name = KUSTOMIZATION_NAMES.find((candidate) => existsSync(join(dir, candidate)));
+    if (!name) continue; // a missing target is reported by the render; a plain resource directory has none
+    const shown = relative(repoRoot, dir) || '.';
+    const parsed = parseAllDocuments(readFileSync(join(dir, name), 'utf8'));
+    if (parsed.length !== 1 || parsed[0].errors.length > 0) {
+      throw new ManifestInputError(`${shown}/${name}`, 'not a single YAML document');
+    }
+    const document = (parsed[0].toJS() ?? {}) as Record<string, unknown>;
+    files.push({ dir: shown, document });
+    for (const entry of [document.resources, document.components].flat()) {
+      if (typeof entry !== 'string' || entry.includes('://')) continue;
+      const path = resolve(dir, entry);
+      if (existsSync(path) && statSync(path).isDirectory()) queue.push(path);
+    }
+  }
+  return files;
+}
+
+interface SkaffoldDocument extends SkaffoldManifestsDocument {
+  build?: { artifacts?: RawArtifact[] };
+  profiles?: (NonNullable<SkaffoldManifestsDocument['profiles']>[number] & {
+    build?: { artifacts?: RawArtifact[] };
+  })[];
+}
+
+/** A Skaffold artifact as written in skaffold.yaml (the fields the image check reads). */
+export interface RawArtifact {
+  image?: string;
+  context?: string;
+  docker?: { dockerfile?: string };
+  custom?: { buildCommand?: string; dependencies?: { dockerfile?: { path?: string }; paths?: string[] } };
+}
+
+/**
+ * The Dockerfile of an artifact, relative to its context: `docker.dockerfile`; for a custom builder its
+ * `dependencies.dockerfile.path`, else the Dockerfile among its dependency paths or in its build command;
+ * `Dockerfile` when none is named.
+ */
+export function artifactDockerfile(artifact: RawArtifact): string {
+  if (artifact.docker) return artifact.docker.dockerfile ?? 'Dockerfile';
+  const custom = artifact.custom;
+  const named = (candidate: string) => /(^|\/)Dockerfile[^/*]*$/.test(candidate);
+  return (
+    custom?.dependencies?.dockerfile?.path ??
+    custom?.dependencies?.paths?.find(named) ??
+    custom?.buildCommand?.split(/\s+/).find(named) ??
+    'Dockerfile'
+  );
+}
+
+function readSkaffold(
+  repoRoot: string,
+  schemasDir: string,
+  skipped: string[],
+  findings: Finding[],
+): { artifacts: SkaffoldArtifact[]; deployments: SkaffoldDeployment[] } | undefined {
+  const file = join(repoRoot, 'skaffold.yaml');
+  if (!existsSync(file)) return undefined;
+  const documents = parseAllDocuments(readFileSync(file, 'utf8')).map((document, index) => {
+    if (document.errors.length > 0) {
+      throw new ManifestInputError(
+        'skaffold.yaml',
+        `invalid YAML: ${document.errors[0].message}`,
+        `document ${index + 1}`,
+      );
+    }
+    return document.toJS() as SkaffoldDocument;
+  });
+  const schemaFile = join(schemasDir, SKAFFOLD_SCHEMA_FILE);
+  if (existsSync(schemaFile)) {
+    const validate = createSkaffoldSchemaValidator(schemaFile);
+    documents.forEach((document, index) => {
+      // The schema accepts any apiVersion string; it only describes skaffold/v4beta14 configs.
+      const apiVersion = (document as { apiVersion?: unknown }).apiVersion;
+      if (apiVersion !== SKAFFOLD_API_VERSION) {
+        findings.push({
+          check: 'schema',
+          target: 'skaffold.yaml',
+          object: `document ${index + 1}`,
+          message: `/apiVersion: ${JSON.stringify(apiVersion)} is not ${SKAFFOLD_API_VERSION} (the schema checked against)`,
+        });
+      }
+      for (const problem of validate(document)) {
+        findings.push({
+          check: 'schema',
+          target: 'skaffold.yaml',
+          object: `document ${index + 1}`,
+          message: problem,
+        });
+      }
+    });
+  } else {
+    skipped.push(`skaffold.yaml schema: ${schemaFile} does not exist`);
+  }
+  const artifacts = documents.flatMap((document) => [
+    ...(document.build?.artifacts ?? []),
+    ...(document.profiles ?? []).flatMap((profile) => profile.build?.artifacts ?? []),
+  ]);
+  const deployments = documents.flatMap((document) => skaffoldDeployments(document));
+  const built = artifacts
+    .filter((artifact) => typeof artifact.image === 'string')
+    .map((artifact) => {
+      const dockerfile = relative(
+        repoRoot,
+        join(repoRoot, artifact.context ?? '.', artifactDockerfile(artifact)),
+      );
+      return {
+        image: artifact.image as string,
+        dockerfile,
+        dockerfileExists: existsSync(join(repoRoot, dockerfile)),
+      };
+    });
+  return { artifacts: built, deployments };
+}
