@@ -1,7 +1,7 @@
 import httpProxy from '@fastify/http-proxy';
 import type { FastifyPluginAsync } from 'fastify';
-import { Pool } from 'undici';
 import { createForwarder } from '../proxy/create-forwarder';
+import { createUpstreamPool } from '../proxy/create-upstream-pool';
 
 /** Where the proxy is mounted on the frontend. */
 export const PROXY_PREFIX = '/api/backend';
@@ -36,19 +36,19 @@ export interface BackendProxyOptions {
 
 /**
  * `/api/backend/*` -> the backend. @fastify/http-proxy owns the routing (prefix, allow-listed paths and methods;
- * everything else falls through to the JSON 404); its `handler` hook hands each request to a lean undici
- * forwarder over one keep-alive pool instead of @fastify/reply-from (docs/adr/0007-upstream-client.md).
+ * everything else falls through to the JSON 404); its `handler` hook hands each request, with the constant upstream
+ * path of its route, to a lean undici forwarder over one keep-alive pool instead of @fastify/reply-from
+ * (docs/adr/0004-proxy-hot-path.md, 0007-upstream-client.md).
  */
 export function backendProxy(options: BackendProxyOptions): FastifyPluginAsync {
   return async (app) => {
     const upstream = new URL(options.backendUrl);
-    const pool = new Pool(upstream.origin, {
+    const pool = createUpstreamPool({
+      origin: upstream.origin,
       connections: options.connections,
-      pipelining: 1,
-      keepAliveTimeout: options.keepAliveTimeoutMs,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      connect: { timeout: options.connectTimeoutMs },
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+      timeoutMs: options.timeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs,
     });
     // After the server stopped taking requests: lets in-flight upstream requests finish, then closes the sockets.
     app.addHook('onClose', async () => pool.close());
@@ -84,7 +84,9 @@ export function backendProxy(options: BackendProxyOptions): FastifyPluginAsync {
           upstreamPathByRoute.get(queryAt === -1 ? url : url.slice(0, queryAt)) ??
           upstreamPathByRoute.get(request.routeOptions.url ?? '') ??
           '/';
-        return forward(request, reply, upstreamPath);
+        // Returns nothing: the forwarder answers later, and a returned reply would make Fastify wait on it through
+        // its thenable (a listener per request).
+        forward(request, reply, upstreamPath);
       },
     });
   };
