@@ -27,15 +27,25 @@ const { values: options } = parseArgs({
     'target-core': { type: 'string', default: '1' },
     'skip-throughput': { type: 'boolean', default: false },
     'skip-accuracy': { type: 'boolean', default: false },
+    // Another loadtest bundle (e.g. a copy of dist/apps/loadtest/main.cjs from before a change), run as one more
+    // contender in the same rounds: a before/after comparison under identical conditions.
+    baseline: { type: 'string' },
+    // On a shared machine: add throughput rounds until every tool has this many clean samples (see compare()),
+    // up to --max-rounds in all. 0: exactly --rounds.
+    'min-clean': { type: 'string', default: '0' },
+    'max-rounds': { type: 'string' },
   },
 });
 const durationS = Number(options.duration);
 const rounds = Number(options.rounds);
+const minClean = Number(options['min-clean']);
+const maxRounds = Number(options['max-rounds'] ?? rounds * 3);
 const connectionCounts = options.connections.split(',').map(Number);
 const rates = options.rates.split(',').map(Number);
 const genCore = options['generator-core'];
 const targetCore = options['target-core'];
 const loadtest = join(root, 'dist/apps/loadtest/main.cjs');
+const baseline = options.baseline;
 const backend = join(root, 'dist/apps/backend/main.cjs');
 const autocannon = join(root, 'node_modules/autocannon/autocannon.js');
 const work = mkdtempSync(join(tmpdir(), 'bench-loadtest-'));
@@ -50,7 +60,7 @@ need('taskset', 'util-linux');
 need('nginx', 'flock /tmp/ztmesh-apt.lock apt-get install -y nginx');
 need('wrk', 'flock /tmp/ztmesh-apt.lock apt-get install -y wrk');
 need('/usr/bin/time', 'apt-get install -y time');
-for (const file of [loadtest, backend]) {
+for (const file of [loadtest, backend, ...(baseline ? [baseline] : [])]) {
   try {
     readFileSync(file);
   } catch {
@@ -68,7 +78,12 @@ function freePort() {
   });
 }
 
-/** Runs a command pinned to the generator core under /usr/bin/time; resolves to its output and CPU seconds. */
+/**
+ * Runs a command pinned to the generator core under /usr/bin/time; resolves to its output and CPU seconds.
+ * taskset execs /usr/bin/time (same process, same pinning), which forks the generator and reports the user and
+ * system time of wait4's rusage: the generator process and any children it waited for, nothing else (not this
+ * script, not the target). Every tool is started the same way, so start-up is counted alike for all of them.
+ */
 function timed(command, args) {
   const timeFile = join(work, `time-${Math.random().toString(36).slice(2)}`);
   return new Promise((resolve) => {
@@ -93,6 +108,8 @@ function timed(command, args) {
   });
 }
 
+// A throughput sample is "clean" when the generator used at least this share of the wall time (see compare()).
+const CLEAN_BUSY = 0.9;
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -155,33 +172,35 @@ http {
 }
 
 async function compare(url, connections) {
+  const loadtestTool = (bundle) => async () => {
+    const result = await timed('node', [
+      bundle,
+      url,
+      '--scenario',
+      'name=static,path=/',
+      '--model',
+      'closed',
+      '--rate',
+      'max',
+      '--connections',
+      String(connections),
+      '--duration',
+      `${durationS}s`,
+      '--json',
+      '-',
+      '--no-preflight',
+    ]);
+    const report = JSON.parse(result.stdout);
+    return {
+      ...result,
+      requests: report.requests.completed,
+      seconds: report.rate.windowSeconds,
+      errors: report.requests.errors,
+    };
+  };
   const tools = {
-    loadtest: async () => {
-      const result = await timed('node', [
-        loadtest,
-        url,
-        '--scenario',
-        'name=static,path=/',
-        '--model',
-        'closed',
-        '--rate',
-        'max',
-        '--connections',
-        String(connections),
-        '--duration',
-        `${durationS}s`,
-        '--json',
-        '-',
-        '--no-preflight',
-      ]);
-      const report = JSON.parse(result.stdout);
-      return {
-        ...result,
-        requests: report.requests.completed,
-        seconds: report.rate.windowSeconds,
-        errors: report.requests.errors,
-      };
-    },
+    loadtest: loadtestTool(loadtest),
+    ...(baseline ? { 'loadtest-baseline': loadtestTool(baseline) } : {}),
     autocannon: async () => {
       const result = await timed('node', [
         autocannon,
@@ -217,27 +236,41 @@ async function compare(url, connections) {
   console.log(
     `\n# Throughput against nginx (${url}), ${connections} connections, ${durationS}s per run, ${rounds} rounds`,
   );
-  for (let round = 0; round < rounds; round++) {
+  const enoughClean = () => names.every((name) => samples[name].filter((s) => s.clean).length >= minClean);
+  for (let round = 0; round < rounds || (!enoughClean() && round < maxRounds); round++) {
     const order = names.map((_, index) => names[(index + round) % names.length]);
     for (const name of order) {
       const sample = await tools[name]();
       const rps = sample.requests / sample.seconds;
       const perCpu = sample.requests / sample.cpuSeconds;
-      samples[name].push({ rps, perCpu });
+      // Share of the wall time the generator had the CPU. A generator that waits (its target or its own core
+      // taken by a neighbour) pays more per request (more wake-ups, fewer answers per wake-up), so only samples
+      // where it was busy at least 90% of the time, without errors, compare tools on their per-request cost.
+      const busy = sample.cpuSeconds / sample.wallSeconds;
+      const clean = busy >= CLEAN_BUSY && sample.errors === 0;
+      samples[name].push({ rps, perCpu, clean });
       console.log(
-        `round ${round + 1} ${name.padEnd(10)} ${fmt(sample.requests).padStart(9)} requests  ${fmt(rps).padStart(7)} req/s  ` +
-          `cpu ${sample.cpuSeconds.toFixed(2)} s  ${fmt(perCpu).padStart(7)} req/cpu-s  errors ${sample.errors}`,
+        `round ${round + 1} ${name.padEnd(17)} ${fmt(sample.requests).padStart(9)} requests  ${fmt(rps).padStart(7)} req/s  ` +
+          `cpu ${sample.cpuSeconds.toFixed(2)} s  busy ${(busy * 100).toFixed(0).padStart(3)}%  ` +
+          `${fmt(perCpu).padStart(7)} req/cpu-s  errors ${sample.errors}${clean ? '' : '  (disturbed)'}`,
       );
     }
   }
   console.log(`\n${connections} connections:\n`);
-  console.log('| tool | req/s (median) | req per generator CPU-second (median) | vs autocannon |');
-  console.log('| --- | ---: | ---: | ---: |');
+  console.log(
+    '| tool | req/s (median) | req per generator CPU-second (median, all) | vs autocannon | median of clean samples (n) | vs autocannon |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   const base = median(samples.autocannon.map((s) => s.perCpu));
+  const cleanOf = (name) => samples[name].filter((s) => s.clean).map((s) => s.perCpu);
+  const cleanBase = cleanOf('autocannon').length ? median(cleanOf('autocannon')) : NaN;
   for (const name of names) {
     const perCpu = median(samples[name].map((s) => s.perCpu));
+    const clean = cleanOf(name);
+    const cleanMedian = clean.length ? median(clean) : NaN;
     console.log(
-      `| ${name} | ${fmt(median(samples[name].map((s) => s.rps)))} | ${fmt(perCpu)} | ${(perCpu / base).toFixed(2)}x |`,
+      `| ${name} | ${fmt(median(samples[name].map((s) => s.rps)))} | ${fmt(perCpu)} | ${(perCpu / base).toFixed(2)}x | ` +
+        `${clean.length ? fmt(cleanMedian) : '-'} (${clean.length}) | ${Number.isFinite(cleanMedian / cleanBase) ? `${(cleanMedian / cleanBase).toFixed(2)}x` : '-'} |`,
     );
   }
 }
@@ -331,7 +364,7 @@ async function accuracy() {
     console.log(
       `| ${fmt(rate)}/s | ${(median(list.map((s) => s.ratio)) * 100).toFixed(2)}%, ${(worst * 100).toFixed(2)}% | ` +
         `${fmt(list.reduce((n, s) => n + s.received, 0))} / ${fmt(list.reduce((n, s) => n + s.sent, 0))} | ` +
-        `${median(list.map((s) => s.lagP99))} ms | ${median(list.map((s) => s.p50))} / ${median(list.map((s) => s.p99))} ms | ` +
+        `${fmt(median(list.map((s) => s.lagP99)), 3)} ms | ${fmt(median(list.map((s) => s.p50)), 3)} / ${fmt(median(list.map((s) => s.p99)), 3)} ms | ` +
         `${list.reduce((n, s) => n + s.dropped, 0)} | ${((median(list.map((s) => s.cpu)) / durationS) * 100).toFixed(0)}% of a core |`,
     );
   }

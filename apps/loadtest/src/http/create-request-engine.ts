@@ -3,7 +3,7 @@ import Client from 'undici/lib/dispatcher/client.js';
 import type { Recorder } from '../report/create-recorder';
 import { CLASS, classOfError, classOfStatus, isEnvoyLocalDenial, outcomeOf } from '../report/response-class';
 import type { Scenario } from '../scenarios/scenario';
-import { nextRequestId, traceparentFor } from './trace-ids';
+import { TraceIdSource } from './trace-ids';
 
 /** Called once per finished request (service mode feeds Prometheus from it). */
 export type ResultObserver = (scenario: number, klass: number, outcome: number, latencyMs: number) => void;
@@ -23,12 +23,18 @@ export interface RequestEngineOptions {
   readonly observer?: ResultObserver;
 }
 
+/** Runs when a request's slot is released, with performance.now() at that moment. */
+export type ReleaseCallback = (now: number) => void;
+
 /** Sends requests and records how each one ended. */
 export interface RequestEngine {
   /** Requests handed over and not yet released. */
   readonly inFlight: number;
-  /** Sends one request due at `scheduledAt` (performance.now() ms); `done` runs when its slot is released. */
-  send(scheduledAt: number, now: number, done?: () => void): void;
+  /**
+   * Sends one request due at `scheduledAt` (performance.now() ms); `done` runs when its slot is released, with the
+   * clock reading taken then (so a closed-loop worker sends its next request without reading the clock again).
+   */
+  send(scheduledAt: number, now: number, done?: ReleaseCallback): void;
   /**
    * Resolves once every request sent has ended: answered, failed or timed out. (A timed-out request may still
    * hold its connection, for example one stuck connecting, until undici lets go of it: that does not hold up
@@ -47,6 +53,8 @@ class TimeoutError extends Error {
 const TIMEOUT_SWEEP_MS = 5;
 // Bytes of a 5xx body kept for an unauthorized scenario, enough to recognise an Envoy local reply.
 const BODY_SNIFF_BYTES = 256;
+// Recycled request objects kept at most (more than any connection count; the rest go to the garbage collector).
+const SPARE_EXCHANGES = 4096;
 
 /**
  * The keep-alive connections to one origin: up to `max` undici Clients, each with at most one request on it.
@@ -104,36 +112,40 @@ class Origin {
 
 /**
  * One request. It is its own undici dispatch handler (the callback interface undici's core calls directly), so
- * a request costs this one small object and no stream, promise or timer.
+ * a request costs this one small object and no stream, promise or timer; and the object is recycled through a
+ * free list once undici has let go of it (see docs/adr/0014-per-request-cost.md).
  */
 class Exchange {
+  origin: Origin | null = null;
+  scenario = 0;
+  // Which use of this (recycled) object a timeout-FIFO entry refers to: entries of an earlier use are stale.
+  use = 0;
+  requestId = '';
+  traceparent = '';
+  scheduledAt = 0;
+  dispatchedAt = 0;
+  done: ReleaseCallback | undefined = undefined;
   abortRequest: ((error?: Error) => void) | null = null;
   client: UndiciClient | null = null;
   sentAt = 0;
   status = 0;
   finished = false;
   released = false;
+  // Between client.dispatch and undici's last callback (onComplete or onError): not reusable meanwhile.
+  inUndici = false;
   sniffed = '';
 
-  constructor(
-    readonly engine: EngineState,
-    readonly origin: Origin,
-    readonly scenario: number,
-    readonly requestId: string,
-    readonly traceparent: string,
-    readonly scheduledAt: number,
-    readonly dispatchedAt: number,
-    readonly done: (() => void) | undefined,
-  ) {}
+  constructor(readonly engine: EngineState) {}
 
   dispatchOn(client: UndiciClient): void {
     this.client = client;
+    this.inUndici = true;
     // undici copies what it needs from the options while dispatching, so each scenario keeps one options
     // object and one headers array, and only this request's ids are written into them.
     const template = this.engine.templates[this.scenario] as RequestTemplate;
     const headers = template.headers;
-    headers[headers.length - 3] = this.requestId;
-    headers[headers.length - 1] = this.traceparent;
+    headers[template.requestIdSlot] = this.requestId;
+    headers[template.traceparentSlot] = this.traceparent;
     try {
       client.dispatch(template.options, this as unknown as Dispatcher.DispatchHandler);
     } catch (error) {
@@ -160,10 +172,12 @@ class Exchange {
   }
 
   onComplete(): void {
+    this.inUndici = false;
     this.engine.finish(this, null);
   }
 
   onError(error: Error): void {
+    this.inUndici = false;
     this.engine.finish(this, error);
   }
 
@@ -172,10 +186,12 @@ class Exchange {
   }
 }
 
-/** A scenario's reusable dispatch options; the last two header values are overwritten per request. */
+/** A scenario's reusable dispatch options; two header values are overwritten per request. */
 interface RequestTemplate {
   readonly options: Dispatcher.DispatchOptions;
   readonly headers: string[];
+  readonly requestIdSlot: number;
+  readonly traceparentSlot: number;
 }
 
 interface EngineState {
@@ -206,8 +222,23 @@ export function createRequestEngine(options: RequestEngineOptions): RequestEngin
     // Static headers first, then the two per-request slots.
     const headers = [...Object.entries(scenario.headers).flat(), 'x-request-id', '', 'traceparent', ''];
     const method = scenario.method as Dispatcher.HttpMethod;
-    return { headers, options: { path: scenario.path, method, headers, body: scenario.body } };
+    // `blocking: false`: otherwise undici marks the socket blocked until the answer's headers, then runs its
+    // whole resume loop once more per request to unblock it: pointless here, where a Client never has a second
+    // request queued (our own selection hands a request only to an idle Client). `reset: false`: keep-alive.
+    const options: Dispatcher.DispatchOptions = {
+      path: scenario.path,
+      method,
+      headers,
+      reset: false,
+      blocking: false,
+    };
+    if (scenario.body !== undefined) options.body = scenario.body;
+    return { headers, options, requestIdSlot: headers.length - 3, traceparentSlot: headers.length - 1 };
   });
+  const ids = new TraceIdSource();
+  // Exchanges undici has let go of, ready for the next request.
+  const spare: Exchange[] = [];
+  let uses = 0;
   const sniff = scenarios.map((scenario) => scenario.unauthorized);
 
   let inFlight = 0;
@@ -215,19 +246,30 @@ export function createRequestEngine(options: RequestEngineOptions): RequestEngin
   let unsettled = 0;
   let closed = false;
   let drained: (() => void) | null = null;
-  // Exchanges in hand-over order; `head` is the oldest one not yet known to be finished.
+  // Exchanges in hand-over order, each with the use it was queued for; `head` is the oldest entry not yet known
+  // to be finished. An entry whose exchange has since been recycled (another use) is stale and skipped.
   let queue: Exchange[] = [];
+  let queueUses: number[] = [];
   let head = 0;
 
   const state: EngineState = {
     sniff,
     templates,
     finish(exchange, error) {
+      const now = performance.now();
       if (!exchange.finished) {
         exchange.finished = true;
-        if (!closed) settle(exchange, error, performance.now());
+        if (!closed) settle(exchange, error, now);
       }
-      if (!exchange.released) release(exchange);
+      if (!exchange.released) release(exchange, now);
+      // Only here, after undici's last callback, is the object free of every reference that could call it.
+      if (!exchange.inUndici && spare.length < SPARE_EXCHANGES) {
+        exchange.origin = null;
+        exchange.done = undefined;
+        exchange.client = null;
+        exchange.abortRequest = null;
+        spare.push(exchange);
+      }
     },
   };
 
@@ -255,11 +297,11 @@ export function createRequestEngine(options: RequestEngineOptions): RequestEngin
     if (observer) observer(exchange.scenario, klass, outcome, latencyMs);
   }
 
-  function release(exchange: Exchange): void {
+  function release(exchange: Exchange, now: number): void {
     exchange.released = true;
     inFlight--;
-    if (exchange.client && !closed) exchange.origin.free(exchange.client);
-    if (exchange.done) exchange.done();
+    if (exchange.client && !closed) (exchange.origin as Origin).free(exchange.client);
+    if (exchange.done) exchange.done(now);
     checkDrained();
   }
 
@@ -275,7 +317,7 @@ export function createRequestEngine(options: RequestEngineOptions): RequestEngin
     const now = performance.now();
     while (head < queue.length) {
       const exchange = queue[head] as Exchange;
-      if (!exchange.finished) {
+      if (exchange.use === queueUses[head] && !exchange.finished) {
         if (now - exchange.dispatchedAt < timeoutMs) break;
         exchange.finished = true;
         settle(exchange, new TimeoutError('timed out'), now);
@@ -285,13 +327,15 @@ export function createRequestEngine(options: RequestEngineOptions): RequestEngin
           // written is aborted the moment it would be (see onConnect).
           exchange.abortRequest?.(new TimeoutError('timed out'));
         } else {
-          release(exchange); // still waiting for a connection: nothing to abort
+          release(exchange, now); // still waiting for a connection: nothing to abort (and not recycled: its
+          // origin's FIFO still holds it)
         }
       }
       queue[head++] = undefined as unknown as Exchange;
     }
     if (head > 4096 && head * 2 > queue.length) {
       queue = queue.slice(head);
+      queueUses = queueUses.slice(head);
       head = 0;
     }
   }
@@ -303,22 +347,28 @@ export function createRequestEngine(options: RequestEngineOptions): RequestEngin
     },
     send(scheduledAt, now, done) {
       const index = pick();
-      const requestId = nextRequestId();
-      const exchange = new Exchange(
-        state,
-        scenarioOrigins[index] as Origin,
-        index,
-        requestId,
-        traceparentFor(requestId),
-        scheduledAt,
-        now,
-        done,
-      );
+      const exchange = spare.pop() ?? new Exchange(state);
+      ids.advance();
+      exchange.requestId = ids.requestId;
+      exchange.traceparent = ids.traceparent;
+      const origin = scenarioOrigins[index] as Origin;
+      exchange.origin = origin;
+      exchange.scenario = index;
+      exchange.use = ++uses;
+      exchange.scheduledAt = scheduledAt;
+      exchange.dispatchedAt = now;
+      exchange.done = done;
+      exchange.sentAt = 0;
+      exchange.status = 0;
+      exchange.finished = false;
+      exchange.released = false;
+      exchange.sniffed = '';
       inFlight++;
       unsettled++;
       queue.push(exchange);
+      queueUses.push(uses);
       if (recordLag) recorder.recordLag(now - scheduledAt);
-      exchange.origin.submit(exchange);
+      origin.submit(exchange);
     },
     drain() {
       return unsettled === 0 ? Promise.resolve() : new Promise((resolve) => (drained = resolve));

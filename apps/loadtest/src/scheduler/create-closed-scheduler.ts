@@ -32,17 +32,17 @@ export function createClosedScheduler(options: ClosedSchedulerOptions): Schedule
 
   interface Worker {
     next: number;
-    readonly relaunch: () => void;
+    readonly relaunch: (now: number) => void;
   }
 
-  function launch(slot: Worker): void {
+  // `now`: performance.now() as read by the caller (the engine hands over its own reading when a request ends).
+  function launch(slot: Worker, now: number): void {
     if (phase.ended) return;
-    const now = performance.now();
     if (now - phase.startedAt >= durationMs) return end();
     if (intervalMs > 0 && slot.next > now) {
       const timer = setTimeout(() => {
         timers.delete(timer);
-        launch(slot);
+        launch(slot, performance.now());
       }, slot.next - now);
       timers.add(timer);
       return;
@@ -70,9 +70,9 @@ export function createClosedScheduler(options: ClosedSchedulerOptions): Schedule
         // One closure per worker, reused for every request it sends.
         const worker: Worker = {
           next: phase.startedAt + (intervalMs * index) / workers,
-          relaunch: () => launch(worker),
+          relaunch: (now) => launch(worker, now),
         };
-        launch(worker);
+        launch(worker, performance.now());
       }
     },
     stop: end,

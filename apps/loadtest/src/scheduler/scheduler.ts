@@ -1,7 +1,8 @@
 /** What a scheduler needs from the HTTP side. */
 export interface SendTarget {
   readonly inFlight: number;
-  send(scheduledAt: number, now: number, done?: () => void): void;
+  /** `done` runs when the request's slot is released, with performance.now() at that moment. */
+  send(scheduledAt: number, now: number, done?: (now: number) => void): void;
 }
 
 /** Counts a scheduler keeps about its own sending (as opposed to how the requests ended). */
