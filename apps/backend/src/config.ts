@@ -1,15 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { loadConfig, ServiceConfigProperties } from '@ztmesh/service-kit';
+import { loadConfig, RequestObservabilityProperties, ServiceConfigProperties } from '@ztmesh/service-kit';
 
 /** The backend's environment: the shared service settings plus its own port. */
 export const BackendConfigSchema = Type.Object({
   ...ServiceConfigProperties,
+  ...RequestObservabilityProperties,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000, description: '0 picks a free port' }),
-  REQUEST_LOGGING: Type.Boolean({
-    default: true,
-    description: 'One log line per request (off only to benchmark)',
-  }),
-  METRICS_ENABLED: Type.Boolean({ default: true, description: 'Request metrics (off only to benchmark)' }),
 });
 
 /** The backend's validated configuration. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createServiceApp, frameworkErrorHandler, type ServiceDeps } from '@ztmesh/service-kit';
+import { createServiceApp, type ServiceDeps } from '@ztmesh/service-kit';
 import type { FrontendConfig } from './config';
 import { backendProxy } from './plugins/backend-proxy';
 import { securityHeaders } from './plugins/security-headers';
@@ -20,9 +20,8 @@ export function buildApp(config: FrontendConfig, deps: FrontendDeps): FastifyIns
     metrics: config.METRICS_ENABLED ? deps.metrics : undefined,
     requestLogging: config.REQUEST_LOGGING,
     keepAliveTimeoutMs: config.KEEP_ALIVE_TIMEOUT_MS,
+    // A malformed URL (`/api/backend/%zz`) gets the JSON 400 from createServiceApp's framework-error handler.
     hostname: deps.hostname,
-    // A malformed URL (`/api/backend/%zz`) gets the same JSON error body as every other error.
-    fastify: { frameworkErrors: frameworkErrorHandler },
   });
   app.register(securityHeaders);
   app.register(pageRoutes);
