@@ -20,9 +20,8 @@ program.addCommand(createValidateCommand());
 // addCommand does not inherit settings: every command throws instead of exiting, so usage errors exit 2.
 for (const command of program.commands) command.exitOverride();
 
-try {
-  program.parse(process.argv);
-} catch (error) {
+// parseAsync: analyze awaits the kustomize render and validate its checks; their errors land here too.
+program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
     // Help and version exit 0; every other commander error is a usage error.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
@@ -32,4 +31,4 @@ try {
   } else {
     throw error;
   }
-}
+});

@@ -62,8 +62,12 @@ export {
   type ObjectMeta,
   type SourcedObject,
 } from './manifest-object';
-export { parseManifests } from './parse-manifests';
-export { findKubectl, renderKustomization, type RenderOptions } from './render/render-kustomization';
+export {
+  findKubectl,
+  isKustomizationDir,
+  renderKustomization,
+  type RenderOptions,
+} from './render/render-kustomization';
 export { createCoreSchemaValidator, type CoreSchemaValidator } from './schemas/core-schema-validator';
 export {
   createCrdSchemaValidator,

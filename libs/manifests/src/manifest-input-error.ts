@@ -9,7 +9,7 @@ export class ManifestInputError extends Error {
     /** Repo-relative (or absolute) path of the offending file or directory. */
     readonly file: string,
     message: string,
-    /** The offending object (`Kind namespace/name`, or `document N` when it has no name). */
+    /** The offending object or place: `Kind namespace/name`, `Kind at line L`, `line L`, `document N`. */
     readonly object?: string,
   ) {
     super(`${file}${object ? ` (${object})` : ''}: ${message}`);

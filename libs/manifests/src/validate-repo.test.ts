@@ -91,7 +91,7 @@ describe('bad input is an error naming the file and object', () => {
     const error = await inputError(() =>
       validateRepo({ repoRoot: REPO_ROOT, targets: [file], runApps: false }),
     );
-    expect(error.message).toMatch(new RegExp(`^${file} \\(document 1\\): invalid YAML at line`));
+    expect(error.message).toMatch(new RegExp(`^${file} \\(line \\d+\\): invalid YAML: `));
   });
 
   it('an unknown kind', async () => {

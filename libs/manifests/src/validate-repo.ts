@@ -23,8 +23,12 @@ import {
 } from './checks/skaffold-references';
 import { ManifestInputError } from './manifest-input-error';
 import { apiGroup, objectRef, type ManifestObject } from './manifest-object';
-import { parseManifests } from './parse-manifests';
-import { findKubectl, renderKustomization } from './render/render-kustomization';
+import {
+  findKubectl,
+  isKustomizationDir,
+  KUSTOMIZATION_FILES,
+  renderKustomization,
+} from './render/render-kustomization';
 import { createCoreSchemaValidator } from './schemas/core-schema-validator';
 import {
   createCrdSchemaValidator,
@@ -32,6 +36,7 @@ import {
   type CrdSchemaValidator,
 } from './schemas/crd-schema-validator';
 import { createSkaffoldSchemaValidator } from './schemas/skaffold-schema-validator';
+import { strictManifestObjects } from './strict-manifest-objects';
 import { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
 
 /** API groups whose kinds are custom resources validated against the CRD schemas in the schemas directory. */
@@ -128,12 +133,12 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
       const path = resolve(repoRoot, target);
       if (/\.ya?ml$/.test(target)) {
         if (!existsSync(path)) throw new ManifestInputError(target, 'no such file');
-        return { target, file: target, objects: parseManifests(readFileSync(path, 'utf8'), target) };
+        return { target, file: target, objects: strictManifestObjects(readFileSync(path, 'utf8'), target) };
       }
       if (!kubectl.available) return undefined;
       const text = await renderKustomization(path, { kubectl: options.kubectl, displayPath: target });
       const file = `${target} (rendered)`;
-      return { target, file, objects: parseManifests(text, file) };
+      return { target, file, objects: strictManifestObjects(text, file) };
     }),
   );
 
@@ -183,10 +188,7 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
     const byTarget = new Map(
       rendered.flatMap((result) => (result ? [[result.target, result.objects] as const] : [])),
     );
-    const isKustomization = (path: string) =>
-      ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((name) =>
-        existsSync(join(repoRoot, path, name)),
-      );
+    const isKustomization = (path: string) => isKustomizationDir(join(repoRoot, path));
     findings.push(...skaffoldReferenceFindings(skaffold.deployments, byTarget, isKustomization));
   }
   return {
@@ -227,8 +229,6 @@ function schemaProblems(
   );
 }
 
-const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-
 /**
  * Every kustomization file the `targets` directories reach through `resources` and `components` (local
  * directories only), parsed, each once. A file that is not YAML is bad input naming it.
@@ -241,7 +241,7 @@ export function collectKustomizations(repoRoot: string, targets: readonly string
     const dir = queue.shift() as string;
     if (seen.has(dir)) continue;
     seen.add(dir);
-    const name = KUSTOMIZATION_NAMES.find((candidate) => existsSync(join(dir, candidate)));
+    const name = KUSTOMIZATION_FILES.find((candidate) => existsSync(join(dir, candidate)));
     if (!name) continue; // a missing target is reported by the render; a plain resource directory has none
     const shown = relative(repoRoot, dir) || '.';
     const parsed = parseAllDocuments(readFileSync(join(dir, name), 'utf8'));

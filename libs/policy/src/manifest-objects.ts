@@ -61,13 +61,27 @@ function toObject(value: unknown, source: SourceRef): ManifestObject {
   return { ...record, apiVersion: String(record.apiVersion ?? ''), kind: record.kind, metadata, source };
 }
 
+/** Options for parseManifests. */
+export interface ParseManifestsOptions {
+  /** Reject a mapping that repeats a key as invalid YAML (default false: the later value wins). */
+  readonly uniqueKeys?: boolean;
+}
+
 /**
  * Parses one YAML or JSON text (several documents allowed) into objects, flattening `kind: *List` wrappers.
  * Throws ManifestError naming file and line on invalid YAML.
  */
-export function parseManifests(text: string, file: string): ManifestObject[] {
+export function parseManifests(
+  text: string,
+  file: string,
+  options: ParseManifestsOptions = {},
+): ManifestObject[] {
   const counter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
+  const docs = parseAllDocuments(text, {
+    lineCounter: counter,
+    prettyErrors: false,
+    uniqueKeys: options.uniqueKeys ?? false,
+  });
   const out: ManifestObject[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     const error = doc.errors[0];

@@ -30,8 +30,8 @@ function printFindings(findings: readonly Finding[]): void {
 }
 
 /** Runs the analysis and returns the exit code (0 match, 1 drift, 2 bad input is thrown). */
-export function runAnalyze(input: string, options: AnalyzeCommandOptions): number {
-  const objects = loadManifests(input);
+export async function runAnalyze(input: string, options: AnalyzeCommandOptions): Promise<number> {
+  const objects = await loadManifests(input);
   const analyzeOptions = {
     defaultNamespace: options.defaultNamespace,
     allowUnknownKinds: options.allowUnknownKinds,
@@ -89,7 +89,7 @@ export function createAnalyzeCommand(): Command {
     .option('-f, --flows <file>', 'declared flow graph to diff against (exit 0 match, 1 drift)')
     .option('--default-namespace <ns>', 'namespace of objects that set none', 'default')
     .option('--allow-unknown-kinds', 'skip unknown kinds with a warning instead of failing')
-    .action((input: string, options: AnalyzeCommandOptions) => {
-      process.exitCode = runAnalyze(input, options);
+    .action(async (input: string, options: AnalyzeCommandOptions) => {
+      process.exitCode = await runAnalyze(input, options);
     });
 }

@@ -13,7 +13,17 @@ export interface RenderOptions {
   readonly displayPath?: string;
 }
 
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+/** The file names that make a directory a kustomization, in the order kustomize looks for them. */
+export const KUSTOMIZATION_FILES: readonly string[] = [
+  'kustomization.yaml',
+  'kustomization.yml',
+  'Kustomization',
+];
+
+/** Whether `dir` holds a kustomization file (so `kubectl kustomize` can render it). */
+export function isKustomizationDir(dir: string): boolean {
+  return KUSTOMIZATION_FILES.some((name) => existsSync(join(dir, name)));
+}
 
 /** Whether `kubectl` (with its built-in kustomize) can be run; the reason when not. */
 export function findKubectl(kubectl = 'kubectl'): { readonly available: boolean; readonly reason?: string } {
@@ -32,7 +42,7 @@ export function renderKustomization(dir: string, options: RenderOptions = {}): P
   const shown = options.displayPath ?? dir;
   if (!existsSync(dir))
     return Promise.reject(new ManifestInputError(shown, 'no such kustomization directory'));
-  if (!KUSTOMIZATION_FILES.some((name) => existsSync(join(dir, name)))) {
+  if (!isKustomizationDir(dir)) {
     return Promise.reject(new ManifestInputError(shown, 'no kustomization.yaml in this directory'));
   }
   return new Promise((resolve, reject) => {
