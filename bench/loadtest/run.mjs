@@ -201,6 +201,17 @@ async function compare(url, connections) {
   const tools = {
     loadtest: loadtestTool(loadtest),
     ...(baseline ? { 'loadtest-baseline': loadtestTool(baseline) } : {}),
+    // undici alone (bare-undici.mjs): the floor for any generator on undici, to split a gap to autocannon.
+    'undici-bare': async () => {
+      const result = await timed('node', [
+        join(root, 'bench/loadtest/bare-undici.mjs'),
+        url,
+        String(connections),
+        String(durationS),
+      ]);
+      const report = JSON.parse(result.stdout);
+      return { ...result, requests: report.requests, seconds: report.seconds, errors: report.errors };
+    },
     autocannon: async () => {
       const result = await timed('node', [
         autocannon,

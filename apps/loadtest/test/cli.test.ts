@@ -34,6 +34,14 @@ afterAll(async () => {
 });
 
 describe('loadtest run (built bundle)', () => {
+  it('prints its package version for --version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    const result = await runBundle(['--version']);
+    expect([result.code, result.stdout.trim()]).toEqual([0, version]);
+  });
+
   it('exits 0 when thresholds pass and writes the JSON report to stdout, the table to stderr', async () => {
     const result = await runBundle([
       ok.url,

@@ -15,6 +15,7 @@ import {
   parseShare,
 } from './parse-values';
 import { runLoadCommand, type RunFlags } from './run-load-command';
+import packageJson from '../../package.json';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -46,6 +47,7 @@ export function createProgram(setExit: (code: number) => void): Command {
       'ztmesh load generator: open-model HTTP load with latency measured from the schedule (no coordinated ' +
         'omission), a must-be-blocked probe scenario, a long-running service mode and one-shot policy probes.',
     )
+    .version(packageJson.version, '-V, --version', 'print the version and exit')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(`loadtest: ${text.replace(/^error: /, '')}`) });

@@ -114,7 +114,7 @@ export function summarize(recorded: FastHistogram): LatencySummary {
   return {
     count,
     min: round(histogram.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : histogram.minNonZeroValue / 1000),
-    mean: round(histogram.mean / 1000),
+    mean: round(recorded.meanUs / 1000),
     p50: at(50),
     p90: at(90),
     p95: at(95),

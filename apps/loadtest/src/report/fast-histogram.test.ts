@@ -34,6 +34,19 @@ describe('FastHistogram', () => {
     expect(hdr.maxValue).toBe(direct.maxValue);
     expect(hdr.minNonZeroValue).toBe(direct.minNonZeroValue);
     expect(hdr.mean).toBeCloseTo(direct.mean, -1);
+    // The exact mean of the (rounded) values, within HDR's 0.1% bucket error of hdr-histogram-js's estimate.
+    const exact = values.reduce((sum, value) => sum + value, 0) / values.length;
+    expect(fast.meanUs).toBeCloseTo(exact, 6);
+    expect(Math.abs(fast.meanUs - direct.mean) / direct.mean).toBeLessThan(0.001);
+  });
+
+  it('has a mean of 0 when empty and rounds values as it records them', () => {
+    const fast = new FastHistogram();
+    expect(fast.meanUs).toBe(0);
+    fast.record(1.4);
+    fast.record(2.6);
+    fast.record(-5);
+    expect(fast.meanUs).toBe((1 + 3 + 0) / 3);
   });
 
   it('rebuilds the HDR histogram only after new values', () => {
