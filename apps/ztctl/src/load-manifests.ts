@@ -1,6 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { findKubectl, isKustomizationDir, ManifestInputError, renderKustomization } from '@ztmesh/manifests';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
+import {
+  filesUnder,
+  findKubectl,
+  isKustomizationDir,
+  ManifestInputError,
+  renderKustomization,
+} from '@ztmesh/manifests';
 import { parseManifests, type ManifestObject } from '@ztmesh/policy';
 import { UsageError } from './exit-codes';
 
@@ -23,16 +29,6 @@ async function renderKustomize(dir: string): Promise<string> {
   }
 }
 
-function yamlFilesUnder(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) return yamlFilesUnder(path);
-      return /\.(ya?ml|json)$/i.test(name) ? [path] : [];
-    });
-}
-
 /** Reads manifests from a file, a directory (recursively), a Kustomize directory (rendered) or `-` (stdin). */
 export async function loadManifests(
   input: string,
@@ -43,7 +39,7 @@ export async function loadManifests(
   if (statSync(input).isDirectory()) {
     if (isKustomizationDir(input))
       return parseManifests(await renderKustomize(input), `${input} (kustomize)`);
-    const files = yamlFilesUnder(input);
+    const files = filesUnder(input, /\.(ya?ml|json)$/i);
     if (files.length === 0) throw new UsageError(`${input}: no .yaml, .yml or .json files`);
     return files.flatMap((f) => parseManifests(readFileSync(f, 'utf8'), relative(process.cwd(), f) || f));
   }

@@ -54,6 +54,7 @@ export {
 } from './checks/skaffold-references';
 export { formatLabels, serviceSelectorsCheck } from './checks/service-selectors';
 export { quantity, serviceEnvNumber, workloadHygieneCheck } from './checks/workload-hygiene';
+export { filesUnder } from './files-under';
 export { ManifestInputError } from './manifest-input-error';
 export {
   apiGroup,

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { filesUnder } from '../files-under';
 import { ManifestInputError } from '../manifest-input-error';
 import type { ManifestObject } from '../manifest-object';
 import { describeSchemaErrors } from './describe-schema-error';
@@ -33,7 +34,7 @@ interface CustomResourceDefinition {
 /** Reads every CustomResourceDefinition in the `*.yaml` files under `dir` (recursively). */
 export function loadCrdSchemas(dir: string): Map<string, JsonSchema> {
   const schemas = new Map<string, JsonSchema>();
-  for (const file of yamlFilesUnder(dir)) {
+  for (const file of filesUnder(dir, /\.ya?ml$/)) {
     const shown = relative(process.cwd(), file) || file;
     for (const document of parseAllDocuments(readFileSync(file, 'utf8'))) {
       if (document.errors.length > 0) throw new ManifestInputError(shown, document.errors[0].message);
@@ -89,14 +90,4 @@ export function createCrdSchemaValidator(schemas: ReadonlyMap<string, JsonSchema
       return [...new Set(problems)];
     },
   };
-}
-
-function yamlFilesUnder(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) return yamlFilesUnder(path);
-      return /\.ya?ml$/.test(name) ? [path] : [];
-    });
 }
