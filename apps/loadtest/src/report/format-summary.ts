@@ -9,7 +9,6 @@ const ms = (value: number): string =>
  * formatting, about 30 ms of CPU in every run.
  */
 export const formatCount = (value: number): string => String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-const count = formatCount;
 const percent = (value: number): string => `${(value * 100).toFixed(value < 0.001 && value > 0 ? 3 : 2)}%`;
 
 function table(head: string[]): Table.Table {
@@ -47,20 +46,20 @@ export function formatSummary(report: RunReport): string {
         : `${rate.target}/s${rate.expected !== null && rate.expected !== rate.target ? ` (with the ramp-up ${rate.expected.toFixed(1)}/s on average)` : ''}`,
     ],
     ['achieved / target', rate.ratio === null ? '-' : percent(rate.ratio)],
-    ['sent', count(requests.sent)],
+    ['sent', formatCount(requests.sent)],
     [
       'dropped (max in flight reached)',
-      `${count(requests.dropped)}${requests.scheduled ? ` (${percent(requests.dropped / requests.scheduled)})` : ''}`,
+      `${formatCount(requests.dropped)}${requests.scheduled ? ` (${percent(requests.dropped / requests.scheduled)})` : ''}`,
     ],
-    ['completed', count(requests.completed)],
-    ['errors', `${count(requests.errors)} (${percent(requests.errorRate)})`],
+    ['completed', formatCount(requests.completed)],
+    ['errors', `${formatCount(requests.errors)} (${percent(requests.errorRate)})`],
   );
-  if (requests.cancelled > 0) overview.push(['cancelled by interruption', count(requests.cancelled)]);
-  const codes = Object.entries(report.statusCodes).map(([code, n]) => `${code}: ${count(n)}`);
+  if (requests.cancelled > 0) overview.push(['cancelled by interruption', formatCount(requests.cancelled)]);
+  const codes = Object.entries(report.statusCodes).map(([code, n]) => `${code}: ${formatCount(n)}`);
   overview.push(['status codes', codes.join(', ') || '-']);
   const failures = Object.entries(report.errorClasses)
     .filter(([, n]) => n > 0)
-    .map(([name, n]) => `${name}: ${count(n)}`);
+    .map(([name, n]) => `${name}: ${formatCount(n)}`);
   overview.push(['by class', failures.join(', ') || '-']);
 
   const latency = table(['latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean']);
@@ -74,11 +73,11 @@ export function formatSummary(report: RunReport): string {
   for (const scenario of report.scenarios) {
     const outcomes = Object.entries(scenario.outcomes)
       .filter(([, n]) => n > 0)
-      .map(([name, n]) => `${name} ${count(n)}`);
+      .map(([name, n]) => `${name} ${formatCount(n)}`);
     scenarios.push([
       scenario.unauthorized ? `${scenario.name} (must be blocked)` : scenario.name,
       `${scenario.method} ${scenario.url}`,
-      count(scenario.requests),
+      formatCount(scenario.requests),
       outcomes.join(', ') || '-',
       ms(scenario.latencyMs.p99),
     ]);
@@ -86,7 +85,7 @@ export function formatSummary(report: RunReport): string {
 
   const parts = [title, overview.toString(), latency.toString(), scenarios.toString()];
   if (report.unauthorized && report.unauthorized.leaked > 0) {
-    parts.push(`LEAKED: ${count(report.unauthorized.leaked)} unauthorized request(s) got a 2xx answer`);
+    parts.push(`LEAKED: ${formatCount(report.unauthorized.leaked)} unauthorized request(s) got a 2xx answer`);
   }
   if (report.errorSamples.length > 0) parts.push(`errors seen: ${report.errorSamples.join(' | ')}`);
   if (report.thresholds.length > 0) {
