@@ -1,3 +1,4 @@
+import { applyOrderCheck } from './apply-order';
 import { authorizationPathsCheck } from './authz-paths';
 import { authorizationPrincipalsCheck } from './authz-principals';
 import { calicoServiceAccountsCheck } from './calico-service-accounts';
@@ -34,4 +35,5 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   meshHostsCheck,
   policyPortsCheck,
   idleTimeoutCheck,
+  applyOrderCheck,
 ];

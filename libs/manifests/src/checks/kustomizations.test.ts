@@ -43,7 +43,7 @@ describe('kustomizations', () => {
     [
       'an overlay with a patch',
       { dir: 'k8s/overlays/dev', document: { resources: [], patches: [] } },
-      /overlay holds only resources and components, not patches/,
+      /overlay holds only resources, components and sortOptions, not patches/,
     ],
     [
       'an overlay with a namespace',
