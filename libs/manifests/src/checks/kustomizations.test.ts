@@ -9,6 +9,7 @@ const good: KustomizationFile[] = [
       kind: 'Kustomization',
       resources: ['../../base'],
       components: ['../../../istio'],
+      sortOptions: { order: 'legacy', legacySortOptions: { orderFirst: ['Namespace'], orderLast: [] } },
     },
   },
   {
@@ -43,7 +44,7 @@ describe('kustomizations', () => {
     [
       'an overlay with a patch',
       { dir: 'k8s/overlays/dev', document: { resources: [], patches: [] } },
-      /overlay holds only resources and components, not patches/,
+      /overlay holds only resources, components and sortOptions, not patches/,
     ],
     [
       'an overlay with a namespace',

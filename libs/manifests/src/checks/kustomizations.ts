@@ -16,12 +16,12 @@ export const DEPRECATED_KUSTOMIZE_FIELDS: Readonly<Record<string, string>> = {
   imageTags: 'images',
 };
 
-/** The only fields an overlay may hold (DESIGN.md: overlays are resources and components, no copies). */
-const OVERLAY_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'components']);
+/** The only fields an overlay may hold (DESIGN.md: resources, components and the apply order, no copies). */
+const OVERLAY_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'components', 'sortOptions']);
 
 /**
  * The layout rules of DESIGN.md, over every kustomization a target reaches: Kustomize v5 fields only; overlays
- * (`k8s/overlays/*`) hold only `resources` and `components`; patch files are named `<verb>-<target>.patch.yaml`.
+ * (`k8s/overlays/*`) hold only `resources`, `components` and `sortOptions`; patch files are named `<verb>-<target>.patch.yaml`.
  */
 export function kustomizationFindings(files: readonly KustomizationFile[]): Finding[] {
   const findings: Finding[] = [];
@@ -38,7 +38,7 @@ export function kustomizationFindings(files: readonly KustomizationFile[]): Find
     }
     if (/^k8s\/overlays\/[^/]+$/.test(file.dir)) {
       for (const field of Object.keys(file.document).filter((key) => !OVERLAY_FIELDS.has(key))) {
-        add(file, `an overlay holds only resources and components, not ${field}`);
+        add(file, `an overlay holds only resources, components and sortOptions, not ${field}`);
       }
     }
     const patches = (file.document.patches ?? []) as { path?: string }[];

@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ManifestObject } from '../manifest-object';
+import { findKubectl, renderKustomization } from '../render/render-kustomization';
+import { strictManifestObjects } from '../strict-manifest-objects';
+import { discoverTargets } from '../validate-repo';
+import { WELL_KNOWN_SERVICE_ACCOUNTS } from '../well-known-peers';
+import { applyOrderCheck, policyTier } from './apply-order';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+const kubectl = findKubectl();
+if (!kubectl.available) console.warn(`SKIPPED rendered apply-order tests: ${kubectl.reason}`);
+
+const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'webapp' } };
+const tier = { apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 'ztmesh-identity' } };
+const tiered = {
+  apiVersion: 'projectcalico.org/v3',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'ztmesh-identity.platform', namespace: 'webapp' },
+  spec: { tier: 'ztmesh-identity', selector: 'all()' },
+};
+const kubernetesPolicy = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'default-deny', namespace: 'webapp' },
+  spec: { podSelector: {} },
+};
+const crd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'widgets.example.com' },
+  spec: { group: 'example.com', names: { kind: 'Widget' } },
+};
+const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
+
+const run = (objects: object[]) =>
+  applyOrderCheck.run({
+    target: 'fixture',
+    objects: objects as ManifestObject[],
+    externalServiceAccounts: WELL_KNOWN_SERVICE_ACCOUNTS,
+  });
+
+describe('apply-order', () => {
+  it.each<[string, object[]]>([
+    ['namespace, tier, then policies', [namespace, tier, kubernetesPolicy, tiered]],
+    ['a policy of a tier the render does not hold (the cluster has it)', [namespace, tiered]],
+    ['a CRD before its resource', [crd, widget]],
+    ['no namespace in the render', [kubernetesPolicy]],
+  ])('GIVEN %s THEN no finding', (_name, objects) => {
+    expect(run(objects)).toEqual([]);
+  });
+
+  it.each<[string, object[], string, RegExp]>([
+    [
+      'the tier after its policy (kustomize without sortOptions)',
+      [namespace, tiered, tier],
+      'NetworkPolicy webapp/ztmesh-identity.platform',
+      /renders before Tier ztmesh-identity: Calico rejects a policy whose tier does not exist yet/,
+    ],
+    [
+      'the namespace after an object in it',
+      [kubernetesPolicy, namespace],
+      'NetworkPolicy webapp/default-deny',
+      /renders before Namespace webapp: the API server rejects/,
+    ],
+    [
+      'a custom resource before its CRD',
+      [widget, crd],
+      'Widget w',
+      /before CustomResourceDefinition widgets.example.com/,
+    ],
+  ])('GIVEN %s THEN a finding on the object', (_name, objects, object, message) => {
+    const findings = run(objects);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ check: 'apply-order', target: 'fixture', object });
+    expect(findings[0].message).toMatch(message);
+    expect(findings[0].message).toMatch(/sortOptions/);
+  });
+
+  it('reads the tier of Calico policies only (default when absent)', () => {
+    expect(policyTier(tiered as ManifestObject)).toBe('ztmesh-identity');
+    expect(policyTier({ ...tiered, spec: {} } as ManifestObject)).toBe('default');
+    expect(policyTier(kubernetesPolicy as ManifestObject)).toBeUndefined();
+  });
+});
+
+// Through real kustomize: what a plain `kubectl apply -k <target>` would create, in order, for every target.
+describe.skipIf(!kubectl.available)('the rendered order of every overlay and k8s/tests combination', () => {
+  const targets = discoverTargets(REPO_ROOT);
+  it('covers the overlays and the test combinations', () => {
+    expect(targets).toEqual(
+      expect.arrayContaining(['k8s/overlays/zero-trust', 'k8s/overlays/loadtest', 'k8s/tests/calico-only']),
+    );
+  });
+
+  it.each(targets)(
+    '%s: the Namespace first, every Tier before every Calico policy naming it',
+    async (target) => {
+      const text = await renderKustomization(join(REPO_ROOT, target), { displayPath: target });
+      const objects = strictManifestObjects(text, target);
+      expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'webapp' } });
+      const tiers = new Map(
+        objects.flatMap((object, i) => (object.kind === 'Tier' ? [[object.metadata.name, i] as const] : [])),
+      );
+      const policies = objects.flatMap((object, i) => {
+        const name = policyTier(object);
+        return name !== undefined && name !== 'default' ? [{ name, i }] : [];
+      });
+      for (const policy of policies) expect(tiers.get(policy.name), policy.name).toBeLessThan(policy.i);
+      // The Calico combinations do hold tiered policies, so the assertion above is not vacuous there.
+      if (target.includes('calico') || /zero-trust|overlays\/loadtest/.test(target))
+        expect(policies.length).toBeGreaterThan(0);
+      expect(run(objects)).toEqual([]);
+    },
+  );
+});
