@@ -8,6 +8,7 @@ export {
   type RouteRequest,
   type RouteRequestProvider,
 } from './apps/observe-routes';
+export { applyOrderCheck, policyTier } from './checks/apply-order';
 export { AUTHORIZATION_PATH_USE, authorizationPathsCheck } from './checks/authz-paths';
 export {
   findingOf,
@@ -46,6 +47,13 @@ export {
   type KustomizationFile,
 } from './checks/kustomizations';
 export { serviceAccountsCheck } from './checks/service-accounts';
+export {
+  ISTIO_DEFAULT_TERMINATION_DRAIN_MS,
+  SHUTDOWN_MARGIN_MS,
+  shutdownBudget,
+  shutdownBudgetCheck,
+  type ShutdownBudget,
+} from './checks/shutdown-budget';
 export {
   skaffoldDeployments,
   skaffoldReferenceFindings,

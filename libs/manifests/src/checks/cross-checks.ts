@@ -1,3 +1,4 @@
+import { applyOrderCheck } from './apply-order';
 import { authorizationPathsCheck } from './authz-paths';
 import { authorizationPrincipalsCheck } from './authz-principals';
 import { calicoServiceAccountsCheck } from './calico-service-accounts';
@@ -12,6 +13,7 @@ import { portReferencesCheck } from './port-references';
 import { probeRoutesCheck } from './probe-routes';
 import { serviceAccountsCheck } from './service-accounts';
 import { serviceSelectorsCheck } from './service-selectors';
+import { shutdownBudgetCheck } from './shutdown-budget';
 import { workloadHygieneCheck } from './workload-hygiene';
 
 /**
@@ -25,6 +27,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   serviceAccountsCheck,
   podSecurityCheck,
   workloadHygieneCheck,
+  shutdownBudgetCheck,
   imagesCheck,
   probeRoutesCheck,
   // The zero-trust layers' checks (Zero-trust issue): identities, hosts, ports and timeouts they name exist.
@@ -34,4 +37,6 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   meshHostsCheck,
   policyPortsCheck,
   idleTimeoutCheck,
+  // What a first `kubectl apply -k` of the target would meet.
+  applyOrderCheck,
 ];
