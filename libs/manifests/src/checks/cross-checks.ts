@@ -14,6 +14,9 @@ import { probeRoutesCheck } from './probe-routes';
 import { serviceAccountsCheck } from './service-accounts';
 import { serviceSelectorsCheck } from './service-selectors';
 import { shutdownBudgetCheck } from './shutdown-budget';
+import { tierOrderCheck } from './tier-order';
+import { envoyFilterOrderCheck } from './envoyfilter-order';
+import { gatewayHostsCheck } from './gateway-hosts';
 import { workloadHygieneCheck } from './workload-hygiene';
 
 /**
@@ -34,9 +37,12 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   authorizationPrincipalsCheck,
   authorizationPathsCheck,
   calicoServiceAccountsCheck,
+  tierOrderCheck,
   meshHostsCheck,
+  gatewayHostsCheck,
   policyPortsCheck,
   idleTimeoutCheck,
+  envoyFilterOrderCheck,
   // What a first `kubectl apply -k` of the target would meet.
   applyOrderCheck,
 ];
