@@ -8,6 +8,7 @@ export {
   type RouteRequest,
   type RouteRequestProvider,
 } from './apps/observe-routes';
+export { applyOrderCheck, policyTier } from './checks/apply-order';
 export { AUTHORIZATION_PATH_USE, authorizationPathsCheck } from './checks/authz-paths';
 export {
   findingOf,
@@ -25,6 +26,7 @@ export { parseCalicoSelector, type CalicoSelector } from './checks/calico-select
 export { calicoServiceAccountsCheck } from './checks/calico-service-accounts';
 export { durationMs, idleTimeoutCheck, ISTIO_DEFAULT_IDLE_TIMEOUT_MS } from './checks/idle-timeout';
 export { imageName, imagesCheck } from './checks/images';
+export { gatewayHostsCheck } from './checks/gateway-hosts';
 export { meshHostsCheck } from './checks/mesh-hosts';
 export { serviceForHost } from './checks/object-queries';
 export { ISTIO_SIDECAR_PORTS, policyPortsCheck } from './checks/policy-ports';
@@ -46,6 +48,14 @@ export {
   type KustomizationFile,
 } from './checks/kustomizations';
 export { serviceAccountsCheck } from './checks/service-accounts';
+export { CALICO_DEFAULT_TIER_ORDER, CALICO_KUBE_ADMIN_TIER_ORDER, tierOrderCheck } from './checks/tier-order';
+export {
+  ISTIO_DEFAULT_TERMINATION_DRAIN_MS,
+  SHUTDOWN_MARGIN_MS,
+  shutdownBudget,
+  shutdownBudgetCheck,
+  type ShutdownBudget,
+} from './checks/shutdown-budget';
 export {
   skaffoldDeployments,
   skaffoldReferenceFindings,
@@ -54,6 +64,7 @@ export {
 } from './checks/skaffold-references';
 export { formatLabels, serviceSelectorsCheck } from './checks/service-selectors';
 export { quantity, serviceEnvNumber, workloadHygieneCheck } from './checks/workload-hygiene';
+export { envoyFilterOrderCheck, ISTIO_AUTHORIZATION_FILTER } from './checks/envoyfilter-order';
 export { filesUnder } from './files-under';
 export { ManifestInputError } from './manifest-input-error';
 export {

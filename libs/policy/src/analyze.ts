@@ -8,6 +8,7 @@ import { IstioLayer, type IstioOptions } from './istio-policies';
 import { L4Engine, type PeerRef } from './l4-engine';
 import { matchesLabelSelector } from './label-selector';
 import { describeObject, ManifestError, type ManifestObject } from './manifest-objects';
+import { SidecarEgress } from './sidecar-egress';
 import { compileKubernetesNetworkPolicy, type CompiledPolicy } from './network-policies';
 import {
   extractNamespaces,
@@ -63,7 +64,6 @@ export const IGNORED_KINDS: ReadonlySet<string> = new Set([
 
 /** Kinds whose effect on traffic the model does not compute: reported, never read as allow or deny. */
 const UNMODELLED_KINDS: Readonly<Record<string, string>> = {
-  Sidecar: 'Istio Sidecar egress host limits are not analyzed (they can only remove flows)',
   ServiceEntry: 'ServiceEntry (mesh-external hosts) is not analyzed',
   EnvoyFilter: 'EnvoyFilter can change any traffic and is not analyzed',
   WorkloadEntry: 'WorkloadEntry (VMs in the mesh) is not analyzed',
@@ -112,6 +112,8 @@ export interface Analysis {
   readonly externalBlocks: { readonly ingress: readonly IpRange[]; readonly egress: readonly IpRange[] };
   readonly engine: L4Engine;
   readonly istio: IstioLayer;
+  /** The source side of L7: what each workload's Sidecar resource lets its app connect to. */
+  readonly egress: SidecarEgress;
   readonly findings: readonly Finding[];
   readonly policyCount: number;
   /** The endpoint class of a workload. */
@@ -200,6 +202,7 @@ export function analyze(objects: readonly ManifestObject[], options: AnalyzeOpti
         'Service',
         'ServiceAccount',
         'Tier',
+        'Sidecar',
         'AuthorizationPolicy',
         'PeerAuthentication',
         'RequestAuthentication',
@@ -280,6 +283,13 @@ export function analyze(objects: readonly ManifestObject[], options: AnalyzeOpti
   };
   const engine = new L4Engine(endpoints, externalBlocks, policies, tiers);
   const istio = new IstioLayer(relevant, defaultNamespace, findings, options.istio);
+  const egress = new SidecarEgress(
+    relevant,
+    defaultNamespace,
+    findings,
+    istio.rootNamespace,
+    options.istio?.clusterDomain ?? 'cluster.local',
+  );
 
   const httpPorts = new Map<Workload, Set<number>>();
   for (const svc of relevant.filter((o) => o.kind === 'Service')) {
@@ -320,6 +330,7 @@ export function analyze(objects: readonly ManifestObject[], options: AnalyzeOpti
     externalBlocks,
     engine,
     istio,
+    egress,
     findings: findings.items,
     policyCount: policies.length,
     endpointOf,

@@ -14,7 +14,11 @@ export interface DeclaredFlowStatus {
   readonly protocol: Protocol;
   readonly http?: HttpRequestSet;
   readonly l4: boolean;
-  /** undefined when the destination has no L7 layer (no sidecar, UDP, or a sidecar-served port). */
+  /**
+   * Istio's verdict: the source's Sidecar egress (for the app's outbound TCP from a pod of the manifests), then the
+   * destination's mTLS and authorization. undefined when neither applies (no sidecar on either side, UDP, a
+   * sidecar-served port, a connection the sidecar opens itself).
+   */
   readonly l7?: { readonly allowed: boolean; readonly reason: string };
   readonly line: number;
 }
@@ -153,6 +157,22 @@ export function diffFlows(
           declaredConn.set(key, (declaredConn.get(key) ?? ConnSet.none).union(ConnSet.port(protocol, port)));
           declaredHttp.set(`${key}|${port}`, flow.http);
           const l7Applies = protocol === 'TCP' && ep(dst).mesh && !SIDECAR_PORTS.includes(port);
+          // Sidecar egress can only break a declared flow; it is never counted as denying anything (below).
+          const egress =
+            src.origin === 'manifest' && ep(src).mesh && flow.by !== 'sidecar'
+              ? analysis.egress.verdict(src, dst, port, protocol)
+              : undefined;
+          let l7: DeclaredFlowStatus['l7'] = egress;
+          if (egress?.allowed !== false && l7Applies) {
+            // A passed-through connection leaves the source's sidecar without mTLS: the destination sees plaintext.
+            const verdict = analysis.istio.evaluate(
+              egress?.passthrough ? undefined : ep(src),
+              ep(dst),
+              port,
+              flow.http,
+            );
+            l7 = { allowed: verdict.allowed, reason: verdict.reason };
+          }
           declared.push({
             from: src.id,
             to: dst.id,
@@ -160,7 +180,7 @@ export function diffFlows(
             protocol,
             http: flow.http,
             l4: allowed.has(protocol, port),
-            l7: l7Applies ? analysis.istio.evaluate(ep(src), ep(dst), port, flow.http) : undefined,
+            l7: l7 && { allowed: l7.allowed, reason: l7.reason },
             line,
           });
         }

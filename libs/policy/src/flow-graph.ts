@@ -36,6 +36,12 @@ export const PeerSchema = Type.Object(
     labels: LabelsSchema,
     serviceAccount: Type.String({ minLength: 1 }),
     mesh: Type.Boolean({ description: 'whether it runs an Istio proxy (has a mesh identity)' }),
+    service: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'the Service in front of it, in its namespace (the host Sidecar egress lists import)',
+      }),
+    ),
     namespaceLabels: Type.Optional(LabelsSchema),
     ports: Type.Optional(
       Type.Array(
@@ -63,6 +69,12 @@ export const FlowSchema = Type.Object(
     protocol: Type.Optional(ProtocolSchema),
     ports: Type.Optional(Type.Array(PortEntrySchema, { minItems: 1 })),
     http: Type.Optional(HttpSchema),
+    by: Type.Optional(
+      Type.Union([Type.Literal('app'), Type.Literal('sidecar')], {
+        description:
+          "who opens the connection: the app (default; its outbound TCP passes its sidecar's Sidecar egress) or the sidecar itself (xDS to istiod; never captured)",
+      }),
+    ),
     why: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
@@ -210,6 +222,7 @@ export function peerWorkloads(graph: FlowGraph): { workloads: Workload[]; namesp
       ports: (peer.ports ?? []).map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP' })),
       annotations: {},
       mesh: peer.mesh,
+      service: peer.service,
       origin: 'peer',
     });
     namespaces.set(peer.namespace, {

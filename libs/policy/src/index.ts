@@ -32,6 +32,7 @@ export {
   type ManifestObject,
   type SourceRef,
 } from './manifest-objects';
+export { MESH_DEFAULT_OUTBOUND_MODE, SidecarEgress, type EgressVerdict } from './sidecar-egress';
 export type { ContainerPort, NamespaceInfo, Workload } from './workloads';
 export {
   diffFlows,

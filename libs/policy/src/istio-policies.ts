@@ -119,6 +119,8 @@ export interface IstioOptions {
   readonly rootNamespace?: string;
   /** Trust domain of SPIFFE principals. Default `cluster.local`. */
   readonly trustDomain?: string;
+  /** DNS suffix of Service hosts (`name.namespace.svc.<clusterDomain>`). Default `cluster.local`. */
+  readonly clusterDomain?: string;
 }
 
 /** Evaluates PeerAuthentication and AuthorizationPolicy (CUSTOM, then DENY, then ALLOW) for flows between endpoints. */

@@ -24,6 +24,8 @@ export interface Workload {
   readonly source?: SourceRef;
   /** Set for peers the flow graph declares (outside the manifests): whether they run an Istio proxy. */
   readonly mesh?: boolean;
+  /** Set for peers: the Service in front of them (in their namespace), the host a Sidecar egress list names. */
+  readonly service?: string;
   /** `peer`: a well-known workload from the flow graph; `probe`: a synthetic pod of the canonical probes. */
   readonly origin?: 'manifest' | 'peer' | 'probe';
 }

@@ -23,6 +23,10 @@ export {
   ReadyBodySchema,
   type ServiceAppOptions,
 } from './create-service-app';
-export { installGracefulShutdown, type GracefulShutdownOptions } from './shutdown/install-graceful-shutdown';
+export {
+  installGracefulShutdown,
+  LOG_FLUSH_LIMIT_MS,
+  type GracefulShutdownOptions,
+} from './shutdown/install-graceful-shutdown';
 export { runService, type RunnableConfig, type RunServiceOptions, type ServiceDeps } from './run-service';
 export { TRACE_HEADERS, type TraceHeader } from './trace-headers';

@@ -1,13 +1,15 @@
-import type { ManifestObject } from '../manifest-object';
-import { type CrossCheck, type Finding, findingOf } from './cross-check';
+import { apiGroup, objectRef, type ManifestObject } from '../manifest-object';
+import { findingOf, type CrossCheck } from './cross-check';
 
-const CALICO_POLICY_KINDS = new Set([
+/** Calico policy kinds that name a tier (`spec.tier`, `default` when absent). */
+const TIERED_KINDS = new Set([
   'NetworkPolicy',
   'GlobalNetworkPolicy',
   'StagedNetworkPolicy',
   'StagedGlobalNetworkPolicy',
 ]);
-/** Kinds that guard pods: created after any of them, a pod would run unguarded for a moment. */
+
+/** Kinds that guard pods: a workload created before any of them would run unguarded for a moment. */
 const POLICY_KINDS = new Set([
   'NetworkPolicy',
   'GlobalNetworkPolicy',
@@ -24,59 +26,92 @@ const WORKLOAD_KINDS = new Set([
   'Pod',
 ]);
 
-const isCalico = (object: ManifestObject) => object.apiVersion.startsWith('projectcalico.org/');
-const tierOf = (object: ManifestObject) =>
-  ((object.spec as { tier?: unknown } | undefined)?.tier as string | undefined) ?? 'default';
+/** The tier a Calico policy belongs to, or undefined for an object that is not a tiered Calico policy. */
+export function policyTier(object: ManifestObject): string | undefined {
+  if (apiGroup(object.apiVersion) !== 'projectcalico.org' || !TIERED_KINDS.has(object.kind)) return undefined;
+  const tier = (object.spec as { tier?: unknown } | undefined)?.tier;
+  return typeof tier === 'string' && tier !== '' ? tier : 'default';
+}
 
 /**
- * The rendered order is the order a plain `kubectl apply -k` creates objects in, so it must be one a fresh cluster
- * accepts and one that never runs a pod unguarded: each Namespace before the objects in it, each Calico Tier before
- * every policy in that tier (Calico rejects a policy whose tier does not exist), and every policy before the
- * workloads of its namespace. The overlays get this order from their `sortOptions`.
+ * The render is the order `kubectl apply -k` creates objects in, one by one: an object whose prerequisite comes
+ * later is rejected on a first apply (and only a second apply succeeds). Prerequisites checked, when the render
+ * holds them: a Namespace before every object in it, a CustomResourceDefinition before its custom resources, a
+ * Calico Tier before every policy that names it. And one that is not about rejection but about exposure: every policy
+ * of a namespace before its workloads, so no pod runs unguarded while the rest of the render is applied.
  */
 export const applyOrderCheck: CrossCheck = {
   name: 'apply-order',
-  description: 'namespaces, then tiers, then policies, then workloads, in the rendered (apply) order',
+  description:
+    'a first `kubectl apply -k` creates every Namespace, CRD and Calico Tier before the objects that need it, ' +
+    'and the policies before the workloads',
   run(context) {
-    const findings: Finding[] = [];
-    const firstIndex = new Map<string, number>();
-    const lastPolicy = new Map<string, number>();
-    context.objects.forEach((object, index) => {
-      const key = `${object.kind}/${object.metadata.name}`;
-      if (!firstIndex.has(key)) firstIndex.set(key, index);
-      if (POLICY_KINDS.has(object.kind)) lastPolicy.set(object.metadata.namespace ?? '', index);
+    const index = new Map<string, number>();
+    context.objects.forEach((object, i) => {
+      const key = prerequisiteKey(object);
+      if (key !== undefined && !index.has(key)) index.set(key, i);
     });
-    context.objects.forEach((object, index) => {
-      const namespace = object.metadata.namespace;
-      const namespaceAt = namespace === undefined ? undefined : firstIndex.get(`Namespace/${namespace}`);
-      if (namespaceAt !== undefined && namespaceAt > index) {
-        findings.push(findingOf(this.name, context, object, `renders before its Namespace ${namespace}`));
-      }
-      if (isCalico(object) && CALICO_POLICY_KINDS.has(object.kind) && tierOf(object) !== 'default') {
-        const tierAt = firstIndex.get(`Tier/${tierOf(object)}`);
-        if (tierAt !== undefined && tierAt > index) {
-          findings.push(
-            findingOf(
-              this.name,
-              context,
-              object,
-              `renders before its Tier ${tierOf(object)}: a first apply fails`,
-            ),
-          );
-        }
-      }
-      const policyAt = lastPolicy.get(namespace ?? '');
-      if (WORKLOAD_KINDS.has(object.kind) && policyAt !== undefined && policyAt > index) {
+    const lastPolicy = new Map<string, number>();
+    context.objects.forEach((object, i) => {
+      if (POLICY_KINDS.has(object.kind)) lastPolicy.set(object.metadata.namespace ?? '', i);
+    });
+    const findings = [];
+    for (const [i, object] of context.objects.entries()) {
+      const policyAt = WORKLOAD_KINDS.has(object.kind)
+        ? lastPolicy.get(object.metadata.namespace ?? '')
+        : undefined;
+      if (policyAt !== undefined && policyAt > i)
         findings.push(
           findingOf(
-            this.name,
+            'apply-order',
             context,
             object,
-            `renders before the policies of ${namespace}: it would start unguarded`,
+            `renders before ${objectRef(context.objects[policyAt])}: it would start unguarded ` +
+              '(order the render with sortOptions in the top kustomization: docs/adr/0040-*)',
+          ),
+        );
+      for (const { key, why } of prerequisites(object)) {
+        const at = index.get(key);
+        if (at === undefined || at < i) continue;
+        findings.push(
+          findingOf(
+            'apply-order',
+            context,
+            object,
+            `renders before ${objectRef(context.objects[at])}: ${why}, so a first \`kubectl apply -k\` fails ` +
+              '(order the render with sortOptions in the top kustomization: docs/adr/0040-*)',
           ),
         );
       }
-    });
+    }
     return findings;
   },
 };
+
+function prerequisiteKey(object: ManifestObject): string | undefined {
+  if (object.kind === 'Namespace' && object.apiVersion === 'v1') return `Namespace/${object.metadata.name}`;
+  if (object.kind === 'Tier' && apiGroup(object.apiVersion) === 'projectcalico.org')
+    return `Tier/${object.metadata.name}`;
+  if (object.kind === 'CustomResourceDefinition') {
+    const spec = object.spec as { group?: string; names?: { kind?: string } } | undefined;
+    return `CRD/${spec?.group}/${spec?.names?.kind}`;
+  }
+  return undefined;
+}
+
+function prerequisites(object: ManifestObject): Array<{ key: string; why: string }> {
+  const out: Array<{ key: string; why: string }> = [];
+  if (object.metadata.namespace)
+    out.push({
+      key: `Namespace/${object.metadata.namespace}`,
+      why: 'the API server rejects an object whose namespace does not exist yet',
+    });
+  out.push({
+    key: `CRD/${apiGroup(object.apiVersion)}/${object.kind}`,
+    why: 'the API server knows no kind before its CustomResourceDefinition',
+  });
+  const tier = policyTier(object);
+  if (tier !== undefined)
+    out.push({ key: `Tier/${tier}`, why: 'Calico rejects a policy whose tier does not exist yet' });
+  return out;
+}

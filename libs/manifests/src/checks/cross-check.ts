@@ -43,6 +43,7 @@ export interface ExternalServiceAccount {
 /** A workload outside the rendered objects that policies may select as a peer (the contract's well-known peers). */
 export interface ExternalWorkload {
   readonly namespace: string;
+  /** Also the name of the Service in front of it (a Sidecar egress host may name it). */
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly serviceAccount: string;

@@ -10,6 +10,7 @@ import { portReferencesCheck } from './port-references';
 import { probeRoutesCheck } from './probe-routes';
 import { serviceAccountsCheck } from './service-accounts';
 import { serviceSelectorsCheck } from './service-selectors';
+import { shutdownBudgetCheck } from './shutdown-budget';
 import { quantity, workloadHygieneCheck } from './workload-hygiene';
 
 const artifacts: SkaffoldArtifact[] = [
@@ -233,16 +234,16 @@ const badCases: BadCase[] = [
   },
   {
     name: 'grace period shorter than the drain',
-    check: workloadHygieneCheck,
+    check: shutdownBudgetCheck,
     breakIt: (objects) => void (podSpec(objects).terminationGracePeriodSeconds = 20),
-    finding: /terminationGracePeriodSeconds 20 is not above .* \(20000 ms\)/,
+    finding: /app exit 21000 ms .* \+ margin 5000 ms is above terminationGracePeriodSeconds 20: SIGKILL/,
   },
   {
     name: 'grace period shorter than a drain set in env',
-    check: workloadHygieneCheck,
+    check: shutdownBudgetCheck,
     breakIt: (objects) =>
       void firstContainer(objects).env.push({ name: 'SHUTDOWN_DRAIN_TIMEOUT_MS', value: '40000' }),
-    finding: /\(45000 ms\)/,
+    finding: /app exit 46000 ms/,
   },
   {
     name: 'image without a Skaffold artifact',

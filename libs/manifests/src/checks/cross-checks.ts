@@ -13,6 +13,10 @@ import { portReferencesCheck } from './port-references';
 import { probeRoutesCheck } from './probe-routes';
 import { serviceAccountsCheck } from './service-accounts';
 import { serviceSelectorsCheck } from './service-selectors';
+import { shutdownBudgetCheck } from './shutdown-budget';
+import { tierOrderCheck } from './tier-order';
+import { envoyFilterOrderCheck } from './envoyfilter-order';
+import { gatewayHostsCheck } from './gateway-hosts';
 import { workloadHygieneCheck } from './workload-hygiene';
 
 /**
@@ -26,14 +30,19 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   serviceAccountsCheck,
   podSecurityCheck,
   workloadHygieneCheck,
+  shutdownBudgetCheck,
   imagesCheck,
   probeRoutesCheck,
   // The zero-trust layers' checks (Zero-trust issue): identities, hosts, ports and timeouts they name exist.
   authorizationPrincipalsCheck,
   authorizationPathsCheck,
   calicoServiceAccountsCheck,
+  tierOrderCheck,
   meshHostsCheck,
+  gatewayHostsCheck,
   policyPortsCheck,
   idleTimeoutCheck,
+  envoyFilterOrderCheck,
+  // What a first `kubectl apply -k` of the target would meet.
   applyOrderCheck,
 ];

@@ -9,6 +9,7 @@ const good: KustomizationFile[] = [
       kind: 'Kustomization',
       resources: ['../../base'],
       components: ['../../../istio'],
+      sortOptions: { order: 'legacy', legacySortOptions: { orderFirst: ['Namespace'], orderLast: [] } },
     },
   },
   {

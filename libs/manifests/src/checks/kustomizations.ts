@@ -16,7 +16,7 @@ export const DEPRECATED_KUSTOMIZE_FIELDS: Readonly<Record<string, string>> = {
   imageTags: 'images',
 };
 
-/** The only fields an overlay may hold (DESIGN.md: resources, components and the apply order; no copies). */
+/** The only fields an overlay may hold (DESIGN.md: resources, components and the apply order, no copies). */
 const OVERLAY_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'components', 'sortOptions']);
 
 /**

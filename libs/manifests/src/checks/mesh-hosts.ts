@@ -9,7 +9,8 @@ interface Destination {
 
 /**
  * Every VirtualService destination host (and every host of a VirtualService bound to the mesh), every
- * DestinationRule host and every Sidecar egress host is a Service that exists; destination ports are its ports.
+ * DestinationRule host and every Sidecar egress host is a Service that exists (a Sidecar may also name a well-known
+ * workload's Service, e.g. kube-dns); destination ports are its ports.
  */
 export const meshHostsCheck: CrossCheck = {
   name: 'mesh-hosts',
@@ -65,7 +66,14 @@ export const meshHostsCheck: CrossCheck = {
         const [scope, name] = host.includes('/') ? host.split('/', 2) : ['*', host];
         if (name.includes('*') || scope === '~') continue;
         const namespace = scope === '.' || scope === '*' ? namespaceOf(sidecar) : scope;
-        if (!serviceForHost(name, namespace, services)) {
+        const [hostName, hostNamespace = namespace, ...suffix] = name.split('.');
+        const external = (context.externalWorkloads ?? []).some(
+          (workload) =>
+            workload.name === hostName &&
+            workload.namespace === hostNamespace &&
+            ['', 'svc', 'svc.cluster.local'].includes(suffix.join('.')),
+        );
+        if (!external && !serviceForHost(name, namespace, services)) {
           findings.push(
             findingOf(this.name, context, sidecar, `egress host ${host} is not a Service in this deploy`),
           );

@@ -39,7 +39,29 @@ describe('skaffold references', () => {
     expect(skaffoldReferenceFindings(skaffoldDeployments(document()), rendered, exists)).toEqual([]);
   });
 
+  it('GIVEN an image only a build profile builds THEN every skaffold dev builds only what it deploys', () => {
+    const built = document({
+      build: { artifacts: [{ image: 'ztmesh/frontend' }] },
+      profiles: [
+        { name: 'dev', manifests: { kustomize: { paths: ['k8s/overlays/dev'] } } },
+        { name: 'ztctl', build: { artifacts: [{ image: 'ztmesh/ztctl' }] } },
+      ],
+    });
+    const deployments = skaffoldDeployments(built);
+    expect(deployments.map((deployment) => [deployment.name, deployment.builds])).toEqual([
+      ['default', ['ztmesh/frontend']],
+      ['profile dev', ['ztmesh/frontend']],
+      ['profile ztctl', ['ztmesh/ztctl']],
+    ]);
+    expect(skaffoldReferenceFindings(deployments, rendered, exists)).toEqual([]);
+  });
+
   it.each<[string, Partial<SkaffoldManifestsDocument>, RegExp]>([
+    [
+      'an image the default build makes that no deployment runs',
+      { build: { artifacts: [{ image: 'ztmesh/frontend' }, { image: 'ztmesh/ztctl' }] } },
+      /default: build.artifacts: ztmesh\/ztctl is built on every `skaffold dev` but no deployment runs it/,
+    ],
     [
       'a kustomize path that does not exist',
       { manifests: { kustomize: { paths: ['k8s/overlays/zero-trust', 'k8s/overlays/prod'] } } },

@@ -1,5 +1,7 @@
 import type { ManifestObject } from '../manifest-object';
 import type { Finding } from './cross-check';
+import { imageName } from './images';
+import { allContainers, podTemplates } from './pod-templates';
 
 /** What one Skaffold run (the default config or a profile) deploys and forwards. */
 export interface SkaffoldDeployment {
@@ -7,6 +9,8 @@ export interface SkaffoldDeployment {
   readonly name: string;
   /** Repo-relative kustomization paths (`manifests.kustomize.paths`). */
   readonly kustomizePaths: readonly string[];
+  /** Images this run builds (`build.artifacts[].image`; a profile's list replaces the default's). */
+  readonly builds: readonly string[];
   readonly portForwards: readonly {
     readonly resourceType?: string;
     readonly resourceName?: string;
@@ -17,10 +21,12 @@ export interface SkaffoldDeployment {
 
 /** A parsed skaffold.yaml document as far as deployments go. */
 export interface SkaffoldManifestsDocument {
+  readonly build?: { readonly artifacts?: readonly { readonly image?: string }[] };
   readonly manifests?: { readonly kustomize?: { readonly paths?: readonly string[] } };
   readonly portForward?: SkaffoldDeployment['portForwards'];
   readonly profiles?: readonly {
     readonly name: string;
+    readonly build?: { readonly artifacts?: readonly { readonly image?: string }[] };
     readonly manifests?: { readonly kustomize?: { readonly paths?: readonly string[] } };
     readonly portForward?: SkaffoldDeployment['portForwards'];
   }[];
@@ -28,9 +34,12 @@ export interface SkaffoldManifestsDocument {
 
 /** The default deployment and one per profile (a profile's fields replace the default's, as Skaffold does). */
 export function skaffoldDeployments(document: SkaffoldManifestsDocument): SkaffoldDeployment[] {
+  const images = (artifacts: readonly { readonly image?: string }[]) =>
+    artifacts.flatMap((artifact) => (typeof artifact.image === 'string' ? [artifact.image] : []));
   const base: SkaffoldDeployment = {
     name: 'default',
     kustomizePaths: document.manifests?.kustomize?.paths ?? [],
+    builds: images(document.build?.artifacts ?? []),
     portForwards: document.portForward ?? [],
   };
   return [
@@ -38,15 +47,17 @@ export function skaffoldDeployments(document: SkaffoldManifestsDocument): Skaffo
     ...(document.profiles ?? []).map((profile) => ({
       name: `profile ${profile.name}`,
       kustomizePaths: profile.manifests?.kustomize?.paths ?? base.kustomizePaths,
+      builds: profile.build?.artifacts ? images(profile.build.artifacts) : base.builds,
       portForwards: profile.portForward ?? base.portForwards,
     })),
   ];
 }
 
 /**
- * What `skaffold dev` would only discover at run time: every kustomize path exists (`exists`), and every
- * service port-forward names a Service and port that the deployment's rendered manifests contain. `rendered`
- * maps a kustomization path to its objects; paths not rendered in this run are not judged.
+ * What `skaffold dev` would only discover at run time: every kustomize path exists (`exists`), every service
+ * port-forward names a Service and port that the deployment's rendered manifests contain, and the default build
+ * (every `skaffold dev`) builds no image that no deployment runs. `rendered` maps a kustomization path to its
+ * objects; paths not rendered in this run are not judged.
  */
 export function skaffoldReferenceFindings(
   deployments: readonly SkaffoldDeployment[],
@@ -89,6 +100,29 @@ export function skaffoldReferenceFindings(
           `portForward: Service ${namespace}/${forward.resourceName} has no port ${forward.port}`,
         );
       }
+    }
+  }
+  const normalize = (path: string) => path.replace(/^\.\//, '').replace(/\/$/, '');
+  if (deployments.every((deployment) => deployment.kustomizePaths.every((p) => rendered.has(normalize(p))))) {
+    const deployed = new Set(
+      deployments.flatMap((deployment) =>
+        deployment.kustomizePaths.flatMap((path) =>
+          podTemplates(rendered.get(normalize(path)) ?? []).flatMap((template) =>
+            allContainers(template.spec).flatMap((container) =>
+              container.image ? [imageName(container.image)] : [],
+            ),
+          ),
+        ),
+      ),
+    );
+    const base = deployments.find((deployment) => deployment.name === 'default');
+    for (const image of base?.builds ?? []) {
+      if (!deployed.has(image))
+        add(
+          base as SkaffoldDeployment,
+          `build.artifacts: ${image} is built on every \`skaffold dev\` but no deployment runs it ` +
+            '(build it in a profile of its own)',
+        );
     }
   }
   return findings;

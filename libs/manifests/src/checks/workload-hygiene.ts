@@ -15,13 +15,11 @@ export function serviceEnvNumber(
 
 /**
  * What DESIGN.md asks of every app container: requests and limits for cpu and memory (requests not above limits,
- * which admission rejects), the three probes, no mounted API token, and a termination grace period longer than the
- * app's shutdown delay plus drain timeout (or the kubelet kills it mid-drain).
+ * which admission rejects), the three probes and no mounted API token (the grace period: shutdown-budget.ts).
  */
 export const workloadHygieneCheck: CrossCheck = {
   name: 'workload-hygiene',
-  description:
-    'requests within limits, startup/readiness/liveness probes, no API token, grace period > drain',
+  description: 'requests within limits, startup/readiness/liveness probes, no API token',
   run(context) {
     const accounts = new Map(
       context.objects
@@ -38,7 +36,6 @@ export const workloadHygieneCheck: CrossCheck = {
       if ((template.spec.automountServiceAccountToken ?? accounts.get(account)) !== false) {
         add('automountServiceAccountToken is not false: the pod would carry an API token it never uses');
       }
-      const graceSeconds = template.spec.terminationGracePeriodSeconds ?? 30;
       for (const container of template.spec.containers) {
         for (const kind of ['requests', 'limits'] as const) {
           for (const resource of ['cpu', 'memory']) {
@@ -58,14 +55,6 @@ export const workloadHygieneCheck: CrossCheck = {
         }
         for (const field of PROBE_FIELDS) {
           if (!container[field]) add(`container ${container.name}: no ${field}`);
-        }
-        const shutdownMs =
-          serviceEnvNumber(container, 'SHUTDOWN_DELAY_MS') +
-          serviceEnvNumber(container, 'SHUTDOWN_DRAIN_TIMEOUT_MS');
-        if (graceSeconds * 1000 <= shutdownMs) {
-          add(
-            `container ${container.name}: terminationGracePeriodSeconds ${graceSeconds} is not above SHUTDOWN_DELAY_MS + SHUTDOWN_DRAIN_TIMEOUT_MS (${shutdownMs} ms)`,
-          );
         }
       }
       return findings;

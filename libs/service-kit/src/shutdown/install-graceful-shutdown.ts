@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { Readiness } from '../health/readiness';
 import { flushLoggerWithin } from '../logging/create-logger';
 
-// How long shutdown waits for stdout to take the last log lines (a stuck log collector must not block exit).
-const LOG_FLUSH_LIMIT_MS = 1_000;
+/** How long shutdown waits for stdout to take the last log lines (a stuck log collector must not block exit). */
+export const LOG_FLUSH_LIMIT_MS = 1_000;
 
 /** Options for installGracefulShutdown. */
 export interface GracefulShutdownOptions {
