@@ -36,6 +36,26 @@ describe('ztctl', () => {
     const r = ztctl(['--version']);
     expect([r.code, r.stdout.trim()]).toEqual([0, version]);
   });
+
+  it('names every command in its top-level help, validate included', () => {
+    const r = ztctl(['--help']);
+    expect(r.code).toBe(0);
+    const summary = r.stdout.split('\nOptions:')[0];
+    for (const word of ['analyze', 'validate', 'draw']) expect(summary).toContain(word);
+    expect(r.stdout).toMatch(/^ {2}validate \[options\]/m);
+  });
+
+  it.each([
+    [['bogus'], "ztctl: error: unknown command 'bogus' (see `ztctl --help`)"],
+    [['analyze'], "ztctl analyze: error: missing required argument 'input' (see `ztctl analyze --help`)"],
+    [
+      ['validate', '--bogus'],
+      "ztctl validate: error: unknown option '--bogus' (see `ztctl validate --help`)",
+    ],
+  ])('answers the usage error %j with one line naming the command and its --help, exit 2', (args, line) => {
+    const r = ztctl(args);
+    expect([r.code, r.stderr, r.stdout]).toEqual([2, `${line}\n`, '']);
+  });
 });
 
 describe('ztctl analyze', () => {
