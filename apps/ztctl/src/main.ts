@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ManifestError } from '@ztmesh/policy';
 import { createAnalyzeCommand } from './commands/analyze';
 import { createGraphCommand } from './commands/graph';
+import { createSchemasCommand } from './commands/schemas';
 import { createValidateCommand } from './commands/validate';
 import { EXIT, UsageError } from './exit-codes';
 import packageJson from '../package.json';
@@ -18,11 +19,14 @@ const program = new Command('ztctl')
 program.addCommand(createAnalyzeCommand());
 program.addCommand(createGraphCommand());
 program.addCommand(createValidateCommand());
+program.addCommand(createSchemasCommand());
 
 // addCommand does not inherit settings: every command throws instead of exiting (usage errors exit 2) and says
 // its usage error as one line naming the command and where its help is.
-for (const command of [program, ...program.commands]) {
-  const name = command === program ? 'ztctl' : `ztctl ${command.name()}`;
+const commandPath = (command: Command): string =>
+  command.parent ? `${commandPath(command.parent)} ${command.name()}` : command.name();
+for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
+  const name = commandPath(command);
   command.exitOverride().configureOutput({
     outputError: (text, write) => write(`${name}: ${text.trimEnd()} (see \`${name} --help\`)\n`),
   });
