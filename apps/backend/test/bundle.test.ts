@@ -124,7 +124,14 @@ describe('backend bundle', () => {
     const sentAt = Date.now();
     running.child.kill(signal);
     // During the delay the process still serves, but reports that it is draining.
-    await waitFor(() => running.lines.some((line) => line.msg === 'readiness failed, draining'));
+    // A normal shutdown reads as normal: an info line that says what happens, not "failed".
+    await waitFor(() =>
+      running.lines.some(
+        (line) =>
+          line.msg === 'shutting down: readiness now reports not-ready, draining' && line.level === 'info',
+      ),
+    );
+    expect(running.lines.filter((line) => line.level !== 'info')).toEqual([]);
     const ready = await fetch(`${api}/ready`);
     expect([ready.status, await ready.json()]).toEqual([503, { status: 'draining' }]);
     expect((await fetch(`${api}/api/data`)).status).toBe(200);

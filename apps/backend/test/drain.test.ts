@@ -71,7 +71,9 @@ describe('graceful shutdown under load', () => {
     const connectedAfterExit = pool.stats.connected;
     await pool.destroy();
 
-    const draining = running.lines.find((line) => line.msg === 'readiness failed, draining');
+    const draining = running.lines.find(
+      (line) => line.msg === 'shutting down: readiness now reports not-ready, draining',
+    );
     expect(draining, 'the process logs when readiness turns false').toBeDefined();
     const readinessFalseAt = Date.parse(String(draining?.time));
     const before = results.filter((result) => result.sentAt < readinessFalseAt);

@@ -36,6 +36,26 @@ describe('ztctl', () => {
     const r = ztctl(['--version']);
     expect([r.code, r.stdout.trim()]).toEqual([0, version]);
   });
+
+  it('names every command in its top-level help, validate included', () => {
+    const r = ztctl(['--help']);
+    expect(r.code).toBe(0);
+    const summary = r.stdout.split('\nOptions:')[0];
+    for (const word of ['analyze', 'validate', 'draw']) expect(summary).toContain(word);
+    expect(r.stdout).toMatch(/^ {2}validate \[options\]/m);
+  });
+
+  it.each([
+    [['bogus'], "ztctl: error: unknown command 'bogus' (see `ztctl --help`)"],
+    [['analyze'], "ztctl analyze: error: missing required argument 'input' (see `ztctl analyze --help`)"],
+    [
+      ['validate', '--bogus'],
+      "ztctl validate: error: unknown option '--bogus' (see `ztctl validate --help`)",
+    ],
+  ])('answers the usage error %j with one line naming the command and its --help, exit 2', (args, line) => {
+    const r = ztctl(args);
+    expect([r.code, r.stderr, r.stdout]).toEqual([2, `${line}\n`, '']);
+  });
 });
 
 describe('ztctl analyze', () => {
@@ -100,7 +120,8 @@ describe('ztctl analyze', () => {
     );
     const r = ztctl(['analyze', drifted, '--flows', flows]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(
+    // Long lines wrap at 100 columns with an indent: read them joined.
+    expect(r.stdout.replace(/\n {6}/g, ' ')).toContain(
       '[L7] webapp/frontend[Deployment] -> webapp/backend[Deployment]: port 5000: AuthorizationPolicy webapp/backend rules[0] allows method DELETE',
     );
     const json = JSON.parse(ztctl(['analyze', drifted, '--flows', flows, '-o', 'json']).stdout) as {
@@ -171,6 +192,53 @@ describe('ztctl analyze', () => {
     expect(ztctl(['analyze', dir, '-o', 'connlist']).stdout).toBe(
       ztctl(['analyze', fixture, '-o', 'connlist']).stdout,
     );
+  });
+});
+
+describe('ztctl analyze: output that fits and inputs that prove nothing', () => {
+  it.each([
+    ['the --flows diff', ['--flows', flows]],
+    ['the connection table', []],
+  ])('fits every line of %s in 100 columns, while -o json keeps every field in full', (_name, flags) => {
+    const r = ztctl(['analyze', fixture, ...flags]);
+    expect(r.code).toBe(0);
+    const long = r.stdout.split('\n').filter((line) => [...line].length > 100);
+    expect(long).toEqual([]);
+    // Wrapped at `/`, not cut with an ellipsis.
+    expect(r.stdout).toContain('webapp/frontend');
+    expect(r.stdout).not.toContain('…');
+    const json = ztctl(['analyze', fixture, ...flags, '-o', 'json']).stdout;
+    expect(json).toContain('"webapp/frontend[Deployment]"');
+  });
+
+  it('explains in its help why the gateway, Prometheus, DNS and istiod appear only with --flows', () => {
+    const help = ztctl(['analyze', '--help']).stdout;
+    expect(help).toMatch(/ingress gateway, Prometheus, kube-dns and istiod are not in the app manifests/);
+    expect(help).toMatch(/appear only with --flows/);
+  });
+
+  it.each([
+    ['an empty file', () => write('empty.yaml', '')],
+    ['a file of comments only', () => write('comments.yaml', '# nothing here\n---\n')],
+    ['an empty directory', () => mkdtempSync(join(work, 'empty-'))],
+    [
+      'policies but no workload',
+      () =>
+        write(
+          'policy-only.yaml',
+          readFileSync(fixture, 'utf8')
+            .split('\n---\n')
+            .filter((doc) => /kind: (NetworkPolicy|AuthorizationPolicy)/.test(doc))
+            .join('\n---\n'),
+        ),
+    ],
+  ])('exits 2 with "nothing to analyze" for %s, with and without --flows', (_name, make) => {
+    const input = make();
+    for (const flags of [[], ['--flows', flows]]) {
+      const r = ztctl(['analyze', input, ...flags]);
+      expect(r.stderr).toMatch(/^ztctl: error: .*: nothing to analyze: /);
+      expect([r.code, r.stdout]).toEqual([2, '']);
+    }
   });
 });
 

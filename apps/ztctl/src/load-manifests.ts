@@ -40,7 +40,8 @@ export async function loadManifests(
     if (isKustomizationDir(input))
       return parseManifests(await renderKustomize(input), `${input} (kustomize)`);
     const files = filesUnder(input, /\.(ya?ml|json)$/i);
-    if (files.length === 0) throw new UsageError(`${input}: no .yaml, .yml or .json files`);
+    if (files.length === 0)
+      throw new UsageError(`${input}: nothing to analyze: no .yaml, .yml or .json files`);
     return files.flatMap((f) => parseManifests(readFileSync(f, 'utf8'), relative(process.cwd(), f) || f));
   }
   return parseManifests(readFileSync(input, 'utf8'), input);

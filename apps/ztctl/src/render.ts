@@ -1,7 +1,5 @@
-import Table from 'cli-table3';
 import { SIDECAR_PORTS, type Analysis, type Connection, type FlowDiff } from '@ztmesh/policy';
-
-const table = (head: string[]) => new Table({ head, style: { head: [], border: [] }, wordWrap: true });
+import { fitTable, wrapLine } from './fit-table';
 
 /** What Istio does on the destination's TCP ports that L4 lets through: which admit the source, which deny it. */
 export function l7Summary(analysis: Analysis, c: Connection): string {
@@ -29,15 +27,15 @@ export function l7Summary(analysis: Analysis, c: Connection): string {
 
 /** The connectivity matrix for people: one row per pair L4 allows, with what Istio does on those ports. */
 export function renderConnectionsTable(analysis: Analysis): string {
-  const t = table(['FROM', 'TO', 'ALLOWED (L3/L4)', 'L7 (Istio)']);
-  for (const c of analysis.connections()) t.push([c.src, c.dst, c.conn.toString(), l7Summary(analysis, c)]);
-  return `${t.toString()}\n${analysis.workloads.length} workloads (${analysis.endpoints.length} distinct label sets), ${analysis.policyCount} network policies`;
+  const rows = analysis.connections().map((c) => [c.src, c.dst, c.conn.toString(), l7Summary(analysis, c)]);
+  const t = fitTable(['FROM', 'TO', 'ALLOWED (L3/L4)', 'L7 (Istio)'], rows);
+  return `${t}\n${analysis.workloads.length} workloads (${analysis.endpoints.length} distinct label sets), ${analysis.policyCount} network policies`;
 }
 
 /** The diff against the flow graph for people: declared flows, drift and probes. */
 export function renderDiffTable(diff: FlowDiff): string {
   const out: string[] = [];
-  const declared = table(['FROM', 'TO', 'PORT', 'HTTP', 'L4', 'L7']);
+  const declared: string[][] = [];
   for (const d of diff.declared) {
     const http = d.http ? `${d.http.methods?.join(',') ?? '*'} ${d.http.paths?.join(' ') ?? '*'}` : '';
     declared.push([
@@ -49,15 +47,17 @@ export function renderDiffTable(diff: FlowDiff): string {
       d.l7 ? (d.l7.allowed ? 'allow' : `BLOCKED: ${d.l7.reason}`) : 'n/a',
     ]);
   }
-  out.push('Declared flows', declared.toString());
+  out.push('Declared flows', fitTable(['FROM', 'TO', 'PORT', 'HTTP', 'L4', 'L7'], declared));
   out.push(`\nDeclared but blocked (the app would break): ${diff.blocked.length}`);
   for (const b of diff.blocked)
     out.push(
-      `  ${b.from} -> ${b.to} ${b.protocol} ${b.port}: ${!b.l4 ? 'L4 blocks it' : `L7: ${b.l7?.reason}`}`,
+      wrapLine(
+        `  ${b.from} -> ${b.to} ${b.protocol} ${b.port}: ${!b.l4 ? 'L4 blocks it' : `L7: ${b.l7?.reason}`}`,
+      ),
     );
   out.push(`\nAllowed but not declared (over-permissive): ${diff.overPermissive.length}`);
-  for (const o of diff.overPermissive) out.push(`  [${o.layer}] ${o.from} -> ${o.to}: ${o.detail}`);
-  const probes = table(['PROBE', 'FROM', 'TO', 'PORT', 'L4', 'L7', 'RESULT']);
+  for (const o of diff.overPermissive) out.push(wrapLine(`  [${o.layer}] ${o.from} -> ${o.to}: ${o.detail}`));
+  const probes: string[][] = [];
   for (const p of diff.probes) {
     probes.push([
       p.probe,
@@ -71,12 +71,12 @@ export function renderDiffTable(diff: FlowDiff): string {
   }
   out.push(
     `\nProbes that must be denied: ${diff.probes.filter((p) => p.denied).length}/${diff.probes.length} denied`,
-    probes.toString(),
+    fitTable(['PROBE', 'FROM', 'TO', 'PORT', 'L4', 'L7', 'RESULT'], probes),
   );
   if (diff.absent.length > 0)
-    out.push(`\nNot in these manifests (their flows are skipped): ${diff.absent.join(', ')}`);
+    out.push('', wrapLine(`Not in these manifests (their flows are skipped): ${diff.absent.join(', ')}`));
   if (diff.unresolved.length > 0)
-    out.push('\nUnresolved references:', ...diff.unresolved.map((u) => `  ${u}`));
+    out.push('\nUnresolved references:', ...diff.unresolved.map((u) => wrapLine(`  ${u}`)));
   out.push(
     `\n${diff.match ? 'MATCH: the manifests allow exactly the declared flows' : 'DRIFT: the manifests differ from the declared flow graph'}`,
   );

@@ -88,6 +88,21 @@ export {
 } from './schemas/crd-schema-validator';
 export { makeStrictSchema, type JsonSchema } from './schemas/make-strict-schema';
 export {
+  fetchUpstreamSchemas,
+  SchemaFetchError,
+  type FetchUpstreamSchemasOptions,
+} from './schemas/fetch-upstream-schemas';
+export {
+  findUpstreamSchemas,
+  sha256Of,
+  UPSTREAM_SCHEMA_FILES,
+  upstreamSchemasCacheDir,
+  type FindUpstreamSchemasOptions,
+  type SchemasLookup,
+  type SchemasSource,
+  type UpstreamSchemaFile,
+} from './schemas/upstream-schemas';
+export {
   createSkaffoldSchemaValidator,
   type SkaffoldSchemaValidator,
 } from './schemas/skaffold-schema-validator';
@@ -105,4 +120,4 @@ export {
   type ValidationReport,
 } from './validate-repo';
 export { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
-export { formatReport, reportExitCode } from './format-report';
+export { formatReport, reportExitCode, type ReportOptions } from './format-report';

@@ -36,6 +36,7 @@ import {
   type CrdSchemaValidator,
 } from './schemas/crd-schema-validator';
 import { createSkaffoldSchemaValidator } from './schemas/skaffold-schema-validator';
+import { findUpstreamSchemas, type SchemasLookup } from './schemas/upstream-schemas';
 import { strictManifestObjects } from './strict-manifest-objects';
 import { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
 
@@ -58,8 +59,10 @@ export const SKAFFOLD_API_VERSION = 'skaffold/v4beta14';
 export interface ValidateRepoOptions {
   /** The repository root (where k8s/ and skaffold.yaml live). */
   readonly repoRoot: string;
-  /** Upstream schemas (Istio and Calico CRDs, Skaffold); default `<repoRoot>/../shared/schemas`. */
+  /** Upstream schemas (Istio and Calico CRDs, Skaffold); default: where findUpstreamSchemas finds them. */
   readonly schemasDir?: string;
+  /** The environment that locates the schemas cache (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
   /**
    * What to render, repo-relative: kustomization directories (rendered with kubectl kustomize) or YAML files
    * (read as they are). Default: every directory under k8s/overlays/ and k8s/tests/.
@@ -85,12 +88,18 @@ export interface TargetSummary {
   readonly routes: readonly RouteObservation[];
 }
 
-/** The outcome of validateRepo: findings mean exit 1; `skipped` lists what was not checked and why. */
+/**
+ * The outcome of validateRepo: findings mean exit 1; `skipped` lists what could not be checked, why and how to
+ * get it checked; `omitted` what the caller asked to leave out (e.g. --no-run-apps).
+ */
 export interface ValidationReport {
   readonly targets: readonly TargetSummary[];
   readonly checks: readonly string[];
   readonly findings: readonly Finding[];
   readonly skipped: readonly string[];
+  readonly omitted: readonly string[];
+  /** The upstream schemas directory used, when one was found. */
+  readonly schemas?: { readonly dir: string; readonly source: string };
 }
 
 /** Default targets: every kustomization directory under k8s/overlays/ and k8s/tests/, sorted. */
@@ -112,13 +121,14 @@ export function discoverTargets(repoRoot: string): string[] {
  */
 export async function validateRepo(options: ValidateRepoOptions): Promise<ValidationReport> {
   const repoRoot = options.repoRoot;
-  const schemasDir = options.schemasDir ?? join(repoRoot, '..', 'shared', 'schemas');
+  const schemas = findUpstreamSchemas({ repoRoot, schemasDir: options.schemasDir, env: options.env });
   const checks = options.checks ?? CROSS_CHECKS;
   const skipped: string[] = [];
+  const omitted: string[] = [];
   const findings: Finding[] = [];
 
-  const crd = loadCrdValidator(schemasDir, skipped);
-  const skaffold = readSkaffold(repoRoot, schemasDir, skipped, findings);
+  const crd = loadCrdValidator(schemas, skipped);
+  const skaffold = readSkaffold(repoRoot, schemas, skipped, findings);
 
   const targets = options.targets ?? discoverTargets(repoRoot);
   const needsKubectl = targets.some((target) => !/\.ya?ml$/.test(target));
@@ -144,7 +154,7 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
 
   const core = createCoreSchemaValidator();
   const observer = options.runApps === false ? undefined : createRouteObserver({ repoRoot });
-  if (!observer) skipped.push('probe-routes: the apps were not started (--no-run-apps)');
+  if (!observer) omitted.push('probe-routes: the apps were not started (--no-run-apps)');
   const summaries: TargetSummary[] = [];
   try {
     for (const result of rendered) {
@@ -196,17 +206,22 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
     checks: ['schema', ...checks.map((check) => check.name), 'skaffold-references', 'kustomizations'],
     findings,
     skipped: [...new Set(skipped)],
+    omitted,
+    ...(schemas.dir ? { schemas: { dir: schemas.dir, source: schemas.source as string } } : {}),
   };
 }
 
-function loadCrdValidator(schemasDir: string, skipped: string[]): CrdSchemaValidator | undefined {
-  if (!existsSync(schemasDir)) {
-    skipped.push(
-      `Istio and Calico schemas: ${schemasDir} does not exist (pass --schemas DIR, or fetch them: see libs/manifests/README.md)`,
-    );
+/** Why the upstream schemas are missing and how to get them, for a SKIPPED line. */
+function schemasMissing(schemas: SchemasLookup): string {
+  return `no upstream schemas in ${schemas.looked.join(' or ')}; run \`ztctl schemas fetch\` (or pass --schemas DIR)`;
+}
+
+function loadCrdValidator(schemas: SchemasLookup, skipped: string[]): CrdSchemaValidator | undefined {
+  if (!schemas.dir) {
+    skipped.push(`Istio and Calico CRD schemas: ${schemasMissing(schemas)}`);
     return undefined;
   }
-  return createCrdSchemaValidator(loadCrdSchemas(schemasDir));
+  return createCrdSchemaValidator(loadCrdSchemas(schemas.dir));
 }
 
 function schemaProblems(
@@ -293,7 +308,7 @@ export function artifactDockerfile(artifact: RawArtifact): string {
 
 function readSkaffold(
   repoRoot: string,
-  schemasDir: string,
+  schemas: SchemasLookup,
   skipped: string[],
   findings: Finding[],
 ): { artifacts: SkaffoldArtifact[]; deployments: SkaffoldDeployment[] } | undefined {
@@ -309,9 +324,8 @@ function readSkaffold(
     }
     return document.toJS() as SkaffoldDocument;
   });
-  const schemaFile = join(schemasDir, SKAFFOLD_SCHEMA_FILE);
-  if (existsSync(schemaFile)) {
-    const validate = createSkaffoldSchemaValidator(schemaFile);
+  if (schemas.dir) {
+    const validate = createSkaffoldSchemaValidator(join(schemas.dir, SKAFFOLD_SCHEMA_FILE));
     documents.forEach((document, index) => {
       // The schema accepts any apiVersion string; it only describes skaffold/v4beta14 configs.
       const apiVersion = (document as { apiVersion?: unknown }).apiVersion;
@@ -333,7 +347,7 @@ function readSkaffold(
       }
     });
   } else {
-    skipped.push(`skaffold.yaml schema: ${schemaFile} does not exist`);
+    skipped.push(`skaffold.yaml schema: ${schemasMissing(schemas)}`);
   }
   const artifacts = documents.flatMap((document) => [
     ...(document.build?.artifacts ?? []),

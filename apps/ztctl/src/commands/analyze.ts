@@ -29,6 +29,14 @@ function printFindings(findings: readonly Finding[]): void {
   }
 }
 
+/** Nothing to analyze is bad input, whatever the input was: a gate over no workloads must never pass. */
+function requireWorkloads(input: string, objects: number, workloads: number): void {
+  if (workloads > 0) return;
+  throw new UsageError(
+    `${input}: nothing to analyze: ${objects === 0 ? 'no Kubernetes objects' : `${objects} objects but no workload (Deployment, StatefulSet, DaemonSet, Pod, ...)`}`,
+  );
+}
+
 /** Runs the analysis and returns the exit code (0 match, 1 drift, 2 bad input is thrown). */
 export async function runAnalyze(input: string, options: AnalyzeCommandOptions): Promise<number> {
   const objects = await loadManifests(input);
@@ -36,8 +44,10 @@ export async function runAnalyze(input: string, options: AnalyzeCommandOptions):
     defaultNamespace: options.defaultNamespace,
     allowUnknownKinds: options.allowUnknownKinds,
   };
+  // The input's own workloads (the diff adds the flow graph's peers and probes, which prove nothing here).
+  const analysis = analyze(objects, analyzeOptions);
+  requireWorkloads(input, objects.length, analysis.workloads.length);
   if (!options.flows) {
-    const analysis = analyze(objects, analyzeOptions);
     printFindings(analysis.findings);
     if (options.output === 'json')
       process.stdout.write(`${JSON.stringify(analysisToJson(analysis), null, 2)}\n`);
@@ -89,6 +99,21 @@ export function createAnalyzeCommand(): Command {
     .option('-f, --flows <file>', 'declared flow graph to diff against (exit 0 match, 1 drift)')
     .option('--default-namespace <ns>', 'namespace of objects that set none', 'default')
     .option('--allow-unknown-kinds', 'skip unknown kinds with a warning instead of failing')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Without --flows the table lists the pairs of workloads in the input that the policies let connect.',
+        'The ingress gateway, Prometheus, kube-dns and istiod are not in the app manifests: they are peers the',
+        'flow graph declares (k8s/flows.yaml, `peers:`, by namespace, labels and ServiceAccount), so their',
+        'flows appear only with --flows.',
+        '',
+        'The table fits 100 columns (cells wrap); -o json has every field in full. Input with no workload is',
+        'bad input: nothing analyzed must never pass.',
+        '',
+        'Exit codes: 0 analyzed (with --flows: match), 1 drift, 2 bad input.',
+      ].join('\n'),
+    )
     .action(async (input: string, options: AnalyzeCommandOptions) => {
       process.exitCode = await runAnalyze(input, options);
     });

@@ -34,7 +34,11 @@ export function installGracefulShutdown(options: GracefulShutdownOptions): { uni
     async ({ signal, err }) => {
       if (err) logger.error({ err }, 'fatal error, shutting down');
       options.readiness.markDraining();
-      logger.info({ signal, delayMs: options.delayMs }, 'readiness failed, draining');
+      // Normal operation, not a failure: worded so that nobody reading the log takes it for an error.
+      logger.info(
+        { signal, delayMs: options.delayMs },
+        'shutting down: readiness now reports not-ready, draining',
+      );
       if (options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
       for (const close of options.closers) await close();
       logger.info('shutdown complete');
