@@ -2,13 +2,15 @@
 // `npm start`: builds and runs the local stack on loopback (backend, frontend and, when it builds, the load
 // generator's gentle service mode), waits until each answers /ready, prints the URL to open, and relays their
 // logs one readable line each. Ctrl-C or SIGTERM stops every child and exits 0; a child that dies on its own
-// stops the rest and exits 1.
+// stops the rest and exits 1. A port already taken is one line naming it and its variable, exit 2.
 //
 //   npm start [-- --skip-build] [-- --no-loadtest]
 //   env: BACKEND_PORT (5000), FRONTEND_PORT (8080), BACKEND_METRICS_PORT (9464), FRONTEND_METRICS_PORT (9465),
-//        LOADTEST_METRICS_PORT (9466), LOG_LEVEL (info), RATE (loadtest requests per second, its default 5)
+//        LOADTEST_METRICS_PORT (9466), LOG_LEVEL (warn here: info logs every request), RATE (loadtest requests
+//        per second, 1 here)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -20,10 +22,13 @@ const { values: flags } = parseArgs({
   },
 });
 const HOST = '127.0.0.1';
+// Where each port comes from, for the one-line answer when it is taken.
+const portVariables = new Map();
 const port = (name, fallback) => {
   const value = process.env[name] ?? String(fallback);
   if (!/^\d+$/.test(value) || Number(value) > 65535)
-    fail(`${name} must be a port number (got ${JSON.stringify(value)})`);
+    fail(`${name} must be a port number (got ${JSON.stringify(value)})`, 2);
+  portVariables.set(name, Number(value));
   return Number(value);
 };
 const ports = {
@@ -33,6 +38,9 @@ const ports = {
   frontendMetrics: port('FRONTEND_METRICS_PORT', 9465),
   loadtestMetrics: port('LOADTEST_METRICS_PORT', 9466),
 };
+// Quiet by default: at info every request is a log line and the "ready: open ..." line scrolls away.
+const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
+const RATE = process.env.RATE ?? '1';
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 20_000;
 const tty = Boolean(process.stdout.isTTY);
@@ -43,9 +51,18 @@ function say(message) {
   process.stdout.write(`${paint(COLOURS.start, 'start   ')} | ${message}\n`);
 }
 
-function fail(message) {
+function fail(message, code = 1) {
   process.stderr.write(`start: ${message}\n`);
-  process.exit(1);
+  process.exit(code);
+}
+
+/** Resolves to the error code when `port` cannot be listened on at HOST (EADDRINUSE, EACCES), else undefined. */
+function tryListen(port) {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error) => resolve(error.code ?? 'error'));
+    probe.listen({ port, host: HOST, exclusive: true }, () => probe.close(() => resolve(undefined)));
+  });
 }
 
 function build(projects) {
@@ -66,8 +83,25 @@ function build(projects) {
   return result.status === 0;
 }
 
-// --- build -------------------------------------------------------------------------------------------------
+// --- ports -------------------------------------------------------------------------------------------------
 const wantLoadtest = !flags['no-loadtest'] && existsSync(join(root, 'apps', 'loadtest', 'package.json'));
+// Asked before anything starts, so a taken port is one clear line rather than a child's stack trace.
+for (const [name, value] of portVariables) {
+  if (name === 'LOADTEST_METRICS_PORT' && !wantLoadtest) continue;
+  const problem = await tryListen(value);
+  if (problem === 'EADDRINUSE')
+    fail(
+      `port ${value} is already in use (${name}); set ${name} to a free port, e.g. ${name}=${value + 1000} npm start`,
+      2,
+    );
+  if (problem)
+    fail(
+      `port ${value} (${name}) cannot be listened on at ${HOST}: ${problem}; set ${name} to another port`,
+      2,
+    );
+}
+
+// --- build -------------------------------------------------------------------------------------------------
 if (!flags['skip-build']) {
   say('building backend and frontend');
   if (!build(['backend', 'frontend'])) fail('the build of backend or frontend failed (see above)');
@@ -142,7 +176,7 @@ function launch(name, args, env) {
       ...process.env,
       HOST,
       METRICS_HOST: HOST,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      LOG_LEVEL,
       // Nothing routes to these processes but this script: no endpoint propagation to wait for.
       SHUTDOWN_DELAY_MS: process.env.SHUTDOWN_DELAY_MS ?? '0',
       ...env,
@@ -226,9 +260,10 @@ else {
       launch('loadtest', ['service'], {
         TARGET_URL: frontendUrl,
         METRICS_PORT: String(ports.loadtestMetrics),
+        RATE,
       });
       if (await waitReady('loadtest', `http://${HOST}:${ports.loadtestMetrics}/ready`)) {
-        loadtestLine = `\n  loadtest  metrics http://${HOST}:${ports.loadtestMetrics}/metrics (gentle load on the frontend)`;
+        loadtestLine = `\n  loadtest  metrics http://${HOST}:${ports.loadtestMetrics}/metrics (${RATE} request/s on the frontend; RATE)`;
       }
     }
     if (!stopping) {
@@ -237,6 +272,7 @@ else {
           32,
           `ready: open ${frontendUrl}/\n  backend   ${backendUrl}/api/data  metrics http://${HOST}:${ports.backendMetrics}/metrics` +
             `\n  frontend  ${frontendUrl}/  metrics http://${HOST}:${ports.frontendMetrics}/metrics${loadtestLine}` +
+            `\n  logs at LOG_LEVEL=${LOG_LEVEL}${LOG_LEVEL === 'warn' ? ' (LOG_LEVEL=info logs every request)' : ''}` +
             '\n  Ctrl-C stops everything',
         ),
       );

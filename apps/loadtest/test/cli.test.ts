@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, startServer, type LocalServer } from './local-server';
 import { bundleBuilt, BUNDLE, removeBundleCopy, runBundle, startBundle, waitFor } from './run-bundle';
@@ -223,6 +225,50 @@ describe('loadtest run (built bundle)', () => {
     expect(result.stderr).toContain(message);
     expect(result.stderr).toMatch(/^loadtest: /);
     expect(result.code).toBe(2);
+  });
+
+  it('answers a word that is no command with "unknown command", exit 2, and sends nothing', async () => {
+    const before = received;
+    const result = await runBundle(['frobnicate']);
+    expect(result.stderr).toBe(
+      "loadtest: unknown command 'frobnicate' (commands: run, service, probe; a target is a URL such as " +
+        'http://127.0.0.1:8080); see loadtest --help\n',
+    );
+    expect(result.code).toBe(2);
+    expect(received).toBe(before);
+  });
+
+  it('README examples run as written from the repository root (each asked for --help: no load is sent)', () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const readme = readFileSync(join(root, 'apps', 'loadtest', 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]);
+    const commands = blocks
+      .flatMap((block) => block.split('\n'))
+      .filter((line) => /main\.cjs|^\$? ?loadtest /.test(line));
+    expect(
+      commands.filter((line) => /^\$? ?loadtest /.test(line)),
+      'bare `loadtest` is not installed',
+    ).toEqual([]);
+    const local = commands.filter((line) => line.startsWith('node dist/apps/loadtest/main.cjs '));
+    expect(local.length).toBeGreaterThanOrEqual(4);
+    for (const line of local) {
+      const args = line
+        .replace('node dist/apps/loadtest/main.cjs ', '')
+        .split(' ')
+        .map((word) => word.replace(/^'(.*)'$/, '$1'));
+      const result = spawnSync(
+        process.execPath,
+        [join(root, 'dist', 'apps', 'loadtest', 'main.cjs'), ...args, '--help'],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          timeout: 10_000,
+        },
+      );
+      // The path is the real bundle and it answers; --help keeps the examples from sending load.
+      expect(result.status, line).toBe(0);
+      expect(result.stdout.split('\n')[0], line).toMatch(/^Usage: loadtest /);
+    }
   });
 
   it('names an invalid scenario file by file, line and field, exit 2', async () => {

@@ -134,6 +134,13 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option('--no-preflight', 'skip the connection check of the targets before the run')
     .addHelpText('after', `${RUN_EXAMPLES}\n${EXIT_CODES_HELP}`)
     .action(async (target: string, flags: RunFlags) => {
+      // `run` is the default command, so a mistyped command would arrive here as the target: a bare word is no URL.
+      if (/^[a-z]+$/i.test(target)) {
+        const commands = program.commands.map((command) => command.name()).join(', ');
+        throw new UsageError(
+          `unknown command '${target}' (commands: ${commands}; a target is a URL such as ${DEFAULT_TARGET}); see loadtest --help`,
+        );
+      }
       parseHttpUrl(target, 'target');
       if (typeof flags.json === 'string' && flags.json !== '-') checkWritable(flags.json);
       setExit(await runLoadCommand(target, flags));
