@@ -25,6 +25,9 @@ export function buildApp(config: BackendConfig, deps: BackendDeps): FastifyInsta
     metrics: config.METRICS_ENABLED ? deps.metrics : undefined,
     requestLogging: config.REQUEST_LOGGING,
     keepAliveTimeoutMs: config.KEEP_ALIVE_TIMEOUT_MS,
+    headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    maxConnections: config.MAX_CONNECTIONS,
     hostname: routeDeps.hostname,
   });
   app.register(rootRoutes(routeDeps));

@@ -182,6 +182,29 @@ describe('backend bundle', () => {
       requestId,
     });
   });
+
+  it('closes a socket that trickles its headers with a JSON 408 within HEADERS_TIMEOUT_MS, serving others meanwhile', async () => {
+    bundle = await startBundle({ HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '1000' });
+    const started = performance.now();
+    const socket = connect(bundle.port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    let n = 0;
+    const trickle = setInterval(() => socket.write(`X-Slow-${n++}: y\r\n`), 200);
+    socket.on('connect', () => socket.write('GET /api/data HTTP/1.1\r\nHost: x\r\n'));
+    const closed = new Promise<number>((resolve) =>
+      socket.on('close', () => resolve(performance.now() - started)),
+    );
+    const served = await fetch(`http://127.0.0.1:${bundle.port}/api/data`);
+    expect(served.status).toBe(200);
+    const closedAfterMs = await closed;
+    clearInterval(trickle);
+    expect(closedAfterMs).toBeGreaterThanOrEqual(950);
+    expect(closedAfterMs).toBeLessThan(2_500);
+    expect(received).toMatch(/^HTTP\/1\.1 408 Request Timeout/);
+    expect(received).toContain('"message":"The request was not received in time"');
+  });
 });
 
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {

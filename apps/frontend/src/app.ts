@@ -20,6 +20,9 @@ export function buildApp(config: FrontendConfig, deps: FrontendDeps): FastifyIns
     metrics: config.METRICS_ENABLED ? deps.metrics : undefined,
     requestLogging: config.REQUEST_LOGGING,
     keepAliveTimeoutMs: config.KEEP_ALIVE_TIMEOUT_MS,
+    headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    maxConnections: config.MAX_CONNECTIONS,
     // A malformed URL (`/api/backend/%zz`) gets the JSON 400 from createServiceApp's framework-error handler.
     hostname: deps.hostname,
   });
@@ -29,6 +32,8 @@ export function buildApp(config: FrontendConfig, deps: FrontendDeps): FastifyIns
     backendProxy({
       backendUrl: config.BACKEND_URL,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      maxQueued: config.UPSTREAM_MAX_QUEUED,
+      registry: config.METRICS_ENABLED ? deps.metrics?.registry : undefined,
       connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
       connections: config.UPSTREAM_CONNECTIONS,
       keepAliveTimeoutMs: config.UPSTREAM_KEEP_ALIVE_TIMEOUT_MS,

@@ -213,6 +213,17 @@ describe('loadtest run (built bundle)', () => {
     [['-r', 'max'], '--rate max needs --model closed'],
     [['-c', '0'], "argument '0' is invalid. expected a whole number of at least 1"],
     [['--threshold', 'p99<fast'], 'invalid --threshold "p99<fast"'],
+    [
+      ['--threshold', 'errors<200%'],
+      'invalid --threshold "errors<200%": errors is a share of requests, at most 100%',
+    ],
+    [['--threshold', 'errors<0'], 'invalid --threshold "errors<0": errors is never below 0 (use errors==0)'],
+    [['--threshold', 'p99<-5ms'], 'invalid --threshold "p99<-5ms": p99 is never negative'],
+    [['-d', '99999999h'], '--duration: at most 24h'],
+    [['--ramp-up', '25h', '-d', '2h'], '--ramp-up: at most 24h'],
+    [['-c', '100000'], '--connections: at most 10000'],
+    [['--max-in-flight', '1000000'], '--max-in-flight: at most 100000'],
+    [['-t', '2h'], '--timeout: at most 1h'],
     [['-f', '/nonexistent/mix.yaml'], 'cannot read scenario file /nonexistent/mix.yaml: no such file'],
     [['-s', 'name=a,path=/,weight=-2'], 'invalid --scenario "name=a,path=/,weight=-2": weight must be > 0'],
     [['not-a-url'], 'target: "not-a-url" is not an absolute URL'],
@@ -285,6 +296,46 @@ describe('loadtest run (built bundle)', () => {
     expect(result.stderr).toContain(
       `loadtest: cannot reach http://127.0.0.1:${refusedPort} (target of scenario "data"): connection refused`,
     );
+  });
+
+  it('fails a run whose requests fail even without --threshold (the default errors<1%), unless told otherwise', async () => {
+    const failing = await runBundle([forbidden.url, '-s', 'name=a,path=/', '-r', '100', '-n', '10']);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/errors<1% \(default\)\s.*FAIL/);
+    expect(failing.stdout).toContain('result: FAILED');
+    const allowed = await runBundle([
+      forbidden.url,
+      '-s',
+      'name=a,path=/',
+      '-r',
+      '100',
+      '-n',
+      '10',
+      '--threshold',
+      'errors<=100%',
+      '--json',
+    ]);
+    expect(allowed.code).toBe(0);
+    const report = JSON.parse(allowed.stdout);
+    expect(report.requests.errorRate).toBe(1);
+    expect(report.thresholds).toEqual([
+      { expression: 'errors<=100%', metric: 'errors', actual: 1, limit: 1, passed: true },
+    ]);
+  });
+
+  it('on SIGTERM mid-run prints the partial summary, as for SIGINT, and exits 143', async () => {
+    const file = join(directory, 'terminated.json');
+    const before = received;
+    const started = startBundle([ok.url, '-r', '50', '-d', '30s', '--json', file]);
+    await waitFor(() => received - before >= 10, 15_000, 'the run to send requests');
+    started.child.kill('SIGTERM');
+    const result = await started.finished;
+    expect([result.code, result.signal]).toEqual([143, null]);
+    expect(result.stdout).toContain('loadtest INTERRUPTED, partial results');
+    expect(result.stdout).toContain('result: passed');
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    expect(report.interrupted).toBe(true);
+    expect(report.requests.sent).toBeGreaterThanOrEqual(10);
   });
 
   it('on SIGINT mid-run prints the partial summary and exits 130', async () => {

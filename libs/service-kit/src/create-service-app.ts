@@ -1,11 +1,14 @@
 import { STATUS_CODES } from 'node:http';
 import { hostname as osHostname } from 'node:os';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { Type } from '@sinclair/typebox';
 import type { Readiness } from './health/readiness';
 import { ErrorBodySchema, type ErrorBody } from './http/error-schema';
-import { createClientErrorHandler } from './http/client-error-handler';
+import { SERVER_LIMIT_DEFAULTS } from './config/load-config';
+import { createClientErrorHandler, writeRawError } from './http/client-error-handler';
+import { malformedRequestMessage } from './http/malformed-request';
 import { frameworkErrorHandler } from './http/framework-error-handler';
 import { genRequestId, REQUEST_ID_HEADER } from './http/request-id';
 import { RequestObserver } from './logging/request-observer';
@@ -19,6 +22,12 @@ export interface ServiceAppOptions {
   readonly metrics?: ServiceMetrics;
   /** How long an idle keep-alive socket stays open (see KEEP_ALIVE_TIMEOUT_MS). */
   readonly keepAliveTimeoutMs: number;
+  /** Time to a request's complete header block (HEADERS_TIMEOUT_MS); default SERVER_LIMIT_DEFAULTS. */
+  readonly headersTimeoutMs?: number;
+  /** Time to receive a whole request (REQUEST_TIMEOUT_MS), at least the headers timeout; default as above. */
+  readonly requestTimeoutMs?: number;
+  /** Open client connections at most (MAX_CONNECTIONS); default as above. */
+  readonly maxConnections?: number;
   /** Log one line per completed request at info; default true. */
   readonly requestLogging?: boolean;
   /** The name reported as `hostname` (the pod name in Kubernetes); default the OS hostname. */
@@ -59,8 +68,21 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
   });
   // Errors raised before routing (a malformed URL such as `/%zz`) get the JSON error body too.
   const onFrameworkError = options.fastify?.frameworkErrors ?? frameworkErrorHandler;
+  const headersTimeoutMs = options.headersTimeoutMs ?? SERVER_LIMIT_DEFAULTS.headersTimeoutMs;
+  const requestTimeoutMs = options.requestTimeoutMs ?? SERVER_LIMIT_DEFAULTS.requestTimeoutMs;
   const app = Fastify({
     ...options.fastify,
+    // Node checks the headers and request timeouts on a timer; every half timeout (at most each second) bounds
+    // a slow or silent socket's life at 1.5 times the timeout (docs/adr/0050-server-timeouts-and-connection-cap.md).
+    http: {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(headersTimeoutMs / 2)),
+      // Node's own check answers a bare 400 without a body; the onRequest hook answers the JSON one instead.
+      requireHostHeader: false,
+    },
+    // Fastify copies its own value onto the server after creating it (0, none, unless given).
+    requestTimeout: requestTimeoutMs,
     // Fastify skips its response bookkeeping for these, so log and count them here like any other response.
     frameworkErrors: (error, request, reply) => {
       reply.raw.once('finish', () => observer.requestCompleted(null, request, reply));
@@ -78,8 +100,13 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     // Requests Node's parser rejects (garbage, oversized headers) never reach Fastify's routing.
     clientErrorHandler: createClientErrorHandler(options.logger),
   });
-  // Node's headers timeout must outlast the keep-alive timeout, or a reused socket can be cut mid-request.
-  app.server.headersTimeout = options.keepAliveTimeoutMs + 5_000;
+  // A connection past the cap is closed by Node at once, before any byte is read.
+  app.server.maxConnections = options.maxConnections ?? SERVER_LIMIT_DEFAULTS.maxConnections;
+  // Node has no answer for CONNECT without a listener: it drops the socket in silence. Nothing here tunnels.
+  app.server.on('connect', (_request: unknown, socket: Socket) => {
+    writeRawError(socket, 400, 'CONNECT is not supported: this server is not a proxy');
+    socket.destroy();
+  });
 
   let closing = false;
   app.addHook('preClose', (done) => {
@@ -88,6 +115,19 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
   });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    const malformed = malformedRequestMessage(request.raw);
+    if (malformed !== undefined) {
+      const body: ErrorBody = {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: malformed,
+        requestId: request.id,
+      };
+      // The connection closes after it: a body of unknown length may follow, and a client that sent this is
+      // not one to keep talking to.
+      void reply.code(400).header('connection', 'close').type('application/json').send(body);
+      return;
+    }
     if (!closing) return done();
     // A request that reaches a closing server came on a keep-alive connection that was busy when the
     // listener closed: shed it (the caller, or the mesh's retry policy, sends it to another replica) and tell

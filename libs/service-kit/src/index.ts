@@ -1,4 +1,10 @@
-export { ConfigError, loadConfig, ServiceConfigProperties, StringEnum } from './config/load-config';
+export {
+  ConfigError,
+  loadConfig,
+  SERVER_LIMIT_DEFAULTS,
+  ServiceConfigProperties,
+  StringEnum,
+} from './config/load-config';
 export { RequestObservabilityProperties } from './config/request-observability-properties';
 export { OneLineLogController, SilentRequestLogController } from './logging/one-line-log-controller';
 export { RequestObserver, UNMATCHED_ROUTE, type RequestObserverOptions } from './logging/request-observer';
@@ -13,7 +19,8 @@ export {
 export { createMetricsServer, type MetricsServerOptions } from './metrics/create-metrics-server';
 export { createReadiness, type Readiness, type ReadinessState } from './health/readiness';
 export { ErrorBodySchema, type ErrorBody } from './http/error-schema';
-export { createClientErrorHandler } from './http/client-error-handler';
+export { createClientErrorHandler, writeRawError } from './http/client-error-handler';
+export { malformedRequestMessage } from './http/malformed-request';
 export { frameworkErrorHandler } from './http/framework-error-handler';
 export { genRequestId, REQUEST_ID_HEADER } from './http/request-id';
 export {

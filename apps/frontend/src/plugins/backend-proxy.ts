@@ -1,6 +1,8 @@
 import httpProxy from '@fastify/http-proxy';
 import type { FastifyPluginAsync } from 'fastify';
-import { createForwarder } from '../proxy/create-forwarder';
+import type { Registry } from 'prom-client';
+import { createForwarder, type Forwarder } from '../proxy/create-forwarder';
+import { createProxyMetrics } from '../proxy/create-proxy-metrics';
 import { createUpstreamPool } from '../proxy/create-upstream-pool';
 
 /** Where the proxy is mounted on the frontend. */
@@ -24,8 +26,12 @@ export const PROXIED_METHODS = ['GET', 'HEAD'] as const;
 export interface BackendProxyOptions {
   /** Origin of the backend, e.g. `http://backend.webapp.svc.cluster.local:5000`. */
   readonly backendUrl: string;
-  /** Time to the upstream's response headers and between body chunks; past it the caller gets a 504. */
+  /** From arrival to the upstream's response headers (and each gap between body chunks); past it a 504. */
   readonly timeoutMs: number;
+  /** Requests waiting for a free upstream connection at most; beyond it a 503 with `Retry-After` at once. */
+  readonly maxQueued: number;
+  /** Where the proxy's own series go (aborted, refused, queued, active); omit for none. */
+  readonly registry?: Registry;
   /** Bound on establishing an upstream TCP connection (a refused one fails at once). */
   readonly connectTimeoutMs: number;
   /** Most keep-alive connections held to the backend. */
@@ -52,10 +58,13 @@ export function backendProxy(options: BackendProxyOptions): FastifyPluginAsync {
     });
     // After the server stopped taking requests: lets in-flight upstream requests finish, then closes the sockets.
     app.addHook('onClose', async () => pool.close());
-    const forward = createForwarder({
+    const forward: Forwarder = createForwarder({
       dispatcher: pool,
       upstreamHost: upstream.host,
       timeoutMs: options.timeoutMs,
+      connections: options.connections,
+      maxQueued: options.maxQueued,
+      metrics: options.registry && createProxyMetrics(options.registry, () => forward.load()),
     });
 
     const upstreamPathByRoute = new Map<string, string>();

@@ -11,7 +11,8 @@ export interface ReceivedRequest {
 /** How the test upstream answers: like the backend, slowly, with a status, or with extra headers. */
 export type UpstreamMode =
   | { readonly kind: 'backend' }
-  | { readonly kind: 'slow'; readonly delayMs: number }
+  /** Answers after `delayMs`; with `path`, only that path is slow and the rest answers at once. */
+  | { readonly kind: 'slow'; readonly delayMs: number; readonly path?: string }
   | { readonly kind: 'status'; readonly statusCode: number }
   | { readonly kind: 'headers'; readonly headers: Record<string, string> }
   | { readonly kind: 'large'; readonly bytes: number };
@@ -21,6 +22,8 @@ export interface TestUpstream {
   readonly url: string;
   readonly port: number;
   readonly received: ReceivedRequest[];
+  /** Requests whose connection closed before they were answered (a proxy that cancelled them). */
+  readonly cancelled: () => number;
   mode: UpstreamMode;
   close(): Promise<void>;
 }
@@ -29,6 +32,7 @@ export interface TestUpstream {
 export async function startTestUpstream(): Promise<TestUpstream> {
   const received: ReceivedRequest[] = [];
   const state: { mode: UpstreamMode } = { mode: { kind: 'backend' } };
+  let cancelled = 0;
   const server: Server = createServer((req, res) => {
     received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     const mode = state.mode;
@@ -54,9 +58,16 @@ export async function startTestUpstream(): Promise<TestUpstream> {
     switch (mode.kind) {
       case 'backend':
         return send(200, backendBody);
-      case 'slow':
-        setTimeout(() => send(200, backendBody), mode.delayMs).unref();
+      case 'slow': {
+        if (mode.path !== undefined && mode.path !== path) return send(200, backendBody);
+        const timer = setTimeout(() => send(200, backendBody), mode.delayMs).unref();
+        res.once('close', () => {
+          if (res.writableFinished) return;
+          clearTimeout(timer);
+          cancelled += 1;
+        });
         return;
+      }
       case 'status':
         return send(mode.statusCode, { statusCode: mode.statusCode });
       case 'headers':
@@ -74,6 +85,7 @@ export async function startTestUpstream(): Promise<TestUpstream> {
     url: `http://127.0.0.1:${port}`,
     port,
     received,
+    cancelled: () => cancelled,
     get mode() {
       return state.mode;
     },

@@ -10,4 +10,6 @@ export const EXIT = {
   unreachable: 3,
   /** Stopped by SIGINT (Ctrl-C); the partial summary was printed. */
   interrupted: 130,
+  /** Stopped by SIGTERM; the partial summary was printed, as for SIGINT. */
+  terminated: 143,
 } as const;

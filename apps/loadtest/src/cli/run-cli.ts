@@ -23,7 +23,8 @@ Exit codes:
   1    a threshold failed or an unauthorized request got a 2xx (probe: blocked)
   2    usage error: unknown flag, bad value, invalid scenario file
   3    a target could not be connected to before the run (probe: inconclusive, e.g. DNS failure)
-  130  interrupted by Ctrl-C (SIGINT); the partial summary is printed`;
+  130  interrupted by Ctrl-C (SIGINT); the partial summary is printed
+  143  stopped by SIGTERM; the partial summary is printed`;
 
 const RUN_EXAMPLES = `
 Examples:

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { buildReport, withThresholds, type RunSettings } from '../report/build-report';
 import { createProgress } from '../report/create-progress';
 import { formatSummary } from '../report/format-summary';
-import { evaluateThresholds, parseThreshold } from '../report/thresholds';
+import { evaluateThresholds, parseThreshold, withDefaultThresholds } from '../report/thresholds';
 import { resolveScenarios } from '../scenarios/resolve-scenarios';
 import type { ScenarioSpec } from '../scenarios/scenario-file-schema';
 import { createLoadRun, type LoadModel } from '../scheduler/create-load-run';
@@ -34,6 +34,32 @@ export interface RunFlags {
 /** Default length of a run given neither --duration nor --requests. */
 export const DEFAULT_DURATION_MS = 10_000;
 
+/**
+ * Upper bounds of the flags whose excess is a typo, not a plan: a run (or ramp) over a day, a timeout over an
+ * hour, more connections than a host's ephemeral ports, more requests in flight than any run here needs.
+ */
+export const FLAG_LIMITS = {
+  durationMs: 24 * 3_600_000,
+  timeoutMs: 3_600_000,
+  connections: 10_000,
+  maxInFlight: 100_000,
+  requests: 1_000_000_000,
+} as const;
+
+function checkBounds(flags: RunFlags): void {
+  const over = (flag: string, value: number | undefined, limit: number, shown: string) => {
+    if (value !== undefined && value > limit) {
+      throw new UsageError(`${flag}: at most ${shown} (a larger value is almost certainly a typo)`);
+    }
+  };
+  over('--duration', flags.duration, FLAG_LIMITS.durationMs, '24h');
+  over('--ramp-up', flags.rampUp, FLAG_LIMITS.durationMs, '24h');
+  over('--timeout', flags.timeout, FLAG_LIMITS.timeoutMs, '1h');
+  over('--connections', flags.connections, FLAG_LIMITS.connections, '10000');
+  over('--max-in-flight', flags.maxInFlight, FLAG_LIMITS.maxInFlight, '100000');
+  over('--requests', flags.requests, FLAG_LIMITS.requests, '1000000000');
+}
+
 /** `loadtest run`: one load run from flags; returns the exit code. */
 export async function runLoadCommand(target: string, flags: RunFlags): Promise<number> {
   // Loaded only for a scenario file: its YAML parser and JSON-schema validator cost every other run start-up time
@@ -52,7 +78,8 @@ export async function runLoadCommand(target: string, flags: RunFlags): Promise<n
     unauthorizedUrl: flags.unauthorized,
     unauthorizedShare: flags.unauthorizedShare,
   });
-  const thresholds = (flags.threshold ?? []).map(parseThreshold);
+  checkBounds(flags);
+  const thresholds = withDefaultThresholds((flags.threshold ?? []).map(parseThreshold));
   if (flags.model === 'open' && flags.rate === 'max') {
     throw new UsageError(
       '--rate max needs --model closed: an open-model run needs a fixed rate to schedule against',
@@ -99,13 +126,19 @@ export async function runLoadCommand(target: string, flags: RunFlags): Promise<n
     timeoutMs: flags.timeout,
   });
 
-  // First Ctrl-C: stop and print what was measured; a second one: leave at once.
+  // First Ctrl-C (or SIGTERM, as from a CI job's timeout or `kill`): stop and print what was measured; a second
+  // signal: leave at once. The exit code says which signal it was (128 + its number).
   let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(EXIT.interrupted);
+  let stoppedBy: number = EXIT.interrupted;
+  const onSignal = (code: number) => () => {
+    if (++interrupts > 1) process.exit(code);
+    stoppedBy = code;
     run.interrupt();
   };
+  const onSigint = onSignal(EXIT.interrupted);
+  const onSigterm = onSignal(EXIT.terminated);
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   const expectedMs =
     durationMs ??
     (rate && flags.requests ? (flags.requests / rate) * 1000 + (flags.rampUp ?? 0) / 2 : Infinity);
@@ -118,6 +151,7 @@ export async function runLoadCommand(target: string, flags: RunFlags): Promise<n
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 
   const base = buildReport(settings, scenarios, run.recorder, result);
@@ -129,7 +163,7 @@ export async function runLoadCommand(target: string, flags: RunFlags): Promise<n
     else writeFileSync(flags.json as string, text);
   }
   await write(jsonToStdout ? process.stderr : process.stdout, formatSummary(report));
-  if (result.interrupted) return EXIT.interrupted;
+  if (result.interrupted) return stoppedBy;
   return report.passed ? EXIT.ok : EXIT.failed;
 }
 

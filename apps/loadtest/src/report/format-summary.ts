@@ -92,7 +92,7 @@ export function formatSummary(report: RunReport): string {
     const thresholds = table(['threshold', 'actual', 'result']);
     for (const result of report.thresholds) {
       thresholds.push([
-        result.expression,
+        result.default ? `${result.expression} (default)` : result.expression,
         String(Math.round(result.actual * 1000) / 1000),
         result.passed ? 'pass' : 'FAIL',
       ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunReport } from './build-report';
-import { evaluateThresholds, parseThreshold } from './thresholds';
+import { evaluateThresholds, parseThreshold, withDefaultThresholds } from './thresholds';
 
 describe('parseThreshold', () => {
   it.each([
@@ -24,9 +24,29 @@ describe('parseThreshold', () => {
     ['p99<5%', 'p99 is a time'],
     ['errors<5ms', 'errors is a ratio'],
     ['rate>5%', 'rate takes a plain number'],
+    ['errors<200%', 'errors is a share of requests, at most 100%'],
+    ['dropped<=1.5', 'dropped is a share of requests, at most 100%'],
+    ['errors>100%', 'errors is never above 100%'],
+    ['errors<0%', 'errors is never below 0'],
+    ['p99<0ms', 'p99 is never below 0'],
+    ['mean<-1', 'mean is never negative'],
+    ['leaked<0.5', 'leaked is a whole count'],
   ])('refuses %s, naming the problem', (expression, message) => {
     expect(() => parseThreshold(expression)).toThrow(message);
     expect(() => parseThreshold(expression)).toThrow(`--threshold "${expression}"`);
+  });
+});
+
+describe('withDefaultThresholds', () => {
+  it('adds errors<1% when no threshold is on errors, and only then', () => {
+    const p99 = parseThreshold('p99<250ms');
+    expect(withDefaultThresholds([p99])).toEqual([
+      p99,
+      { expression: 'errors<1%', metric: 'errors', operator: '<', limit: 0.01, isDefault: true },
+    ]);
+    expect(withDefaultThresholds([])).toHaveLength(1);
+    const own = parseThreshold('error_rate<=100%');
+    expect(withDefaultThresholds([p99, own])).toEqual([p99, own]);
   });
 });
 

@@ -34,7 +34,12 @@ export interface Threshold {
   readonly operator: Operator;
   /** In the metric's unit: ms for latency, a fraction for errors and dropped, a count, requests per second. */
   readonly limit: number;
+  /** Added because no `errors` threshold was given (DEFAULT_ERROR_THRESHOLD). */
+  readonly isDefault?: boolean;
 }
+
+/** Applied when no `--threshold` on `errors` is given: failing requests fail a run unless the user says so. */
+export const DEFAULT_ERROR_THRESHOLD = 'errors<1%';
 
 /** A threshold checked against a finished run. */
 export interface ThresholdResult {
@@ -43,6 +48,8 @@ export interface ThresholdResult {
   readonly actual: number;
   readonly limit: number;
   readonly passed: boolean;
+  /** Present (true) only on the default error threshold. */
+  readonly default?: true;
 }
 
 const PATTERN = /^\s*([A-Za-z_][\w.()]*)\s*(<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?)\s*(ms|s|us|%)?\s*$/;
@@ -76,7 +83,33 @@ export function parseThreshold(expression: string): Threshold {
     if (unit) throw new UsageError(`invalid --threshold "${expression}": ${metric} takes a plain number`);
     limit = value;
   }
+  const impossible = impossibility(metric, operator as Operator, limit, RATIO_METRICS.has(metric));
+  if (impossible) throw new UsageError(`invalid --threshold "${expression}": ${impossible}`);
   return { expression: expression.trim(), metric, operator: operator as Operator, limit };
+}
+
+/**
+ * Why a threshold could never fail or never pass, or undefined. Every metric is at least 0, ratios at most 1
+ * (100%), and `leaked` is a whole count; `errors<=100%` stays allowed, as the way to let errors pass.
+ */
+function impossibility(
+  metric: string,
+  operator: Operator,
+  limit: number,
+  ratio: boolean,
+): string | undefined {
+  if (limit < 0) return `${metric} is never negative`;
+  if (ratio && limit > 1) return `${metric} is a share of requests, at most 100%`;
+  if (operator === '<' && limit === 0) return `${metric} is never below 0 (use ${metric}==0)`;
+  if (ratio && operator === '>' && limit === 1) return `${metric} is never above 100%`;
+  if (metric === 'leaked' && !Number.isInteger(limit)) return 'leaked is a whole count';
+  return undefined;
+}
+
+/** The user's thresholds, plus DEFAULT_ERROR_THRESHOLD unless one of them is on `errors`. */
+export function withDefaultThresholds(thresholds: readonly Threshold[]): Threshold[] {
+  if (thresholds.some((threshold) => threshold.metric === 'errors')) return [...thresholds];
+  return [...thresholds, { ...parseThreshold(DEFAULT_ERROR_THRESHOLD), isDefault: true }];
 }
 
 /** The value a threshold's metric took in a run. */
@@ -109,6 +142,7 @@ export function evaluateThresholds(thresholds: readonly Threshold[], report: Run
             : threshold.operator === '>='
               ? actual >= limit
               : actual === limit;
-    return { expression: threshold.expression, metric: threshold.metric, actual, limit, passed };
+    const result = { expression: threshold.expression, metric: threshold.metric, actual, limit, passed };
+    return threshold.isDefault ? { ...result, default: true as const } : result;
   });
 }

@@ -27,6 +27,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig(Schema, env)).toThrow(message);
   });
 
+  it('applies the server limits in seconds and refuses a request timeout below the headers timeout', () => {
+    expect(loadConfig(Schema, {})).toMatchObject({
+      HEADERS_TIMEOUT_MS: 5_000,
+      REQUEST_TIMEOUT_MS: 10_000,
+      MAX_CONNECTIONS: 1_024,
+    });
+    expect(() => loadConfig(Schema, { HEADERS_TIMEOUT_MS: '3000', REQUEST_TIMEOUT_MS: '2000' })).toThrow(
+      /^Invalid configuration: REQUEST_TIMEOUT_MS must be >= HEADERS_TIMEOUT_MS \(got 2000 < 3000\)$/,
+    );
+    expect(() => loadConfig(Schema, { MAX_CONNECTIONS: '0' })).toThrow(/MAX_CONNECTIONS must be >= 1/);
+  });
+
   it('never reads process.env when an env object is given', () => {
     process.env['PORT'] = 'not-a-number';
     try {
