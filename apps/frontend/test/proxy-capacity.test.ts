@@ -45,7 +45,9 @@ describe('frontend bundle: upstream capacity', () => {
     expect(dropped.filter((answer) => answer !== null)).toEqual([]);
     const health = await timedGet(proxy.port, '/api/backend/health');
     expect(health?.statusCode).toBe(200);
-    expect(health?.elapsedMs).toBeLessThan(1_000);
+    // Without the cancellation it waits for the abandoned calls' 10 s timeout (19.9 s measured); the bound leaves
+    // room for a loaded CI machine, the count below is the exact proof.
+    expect(health?.elapsedMs).toBeLessThan(5_000);
     // Nothing abandoned is left upstream: every call the upstream got on the slow path was cancelled (the
     // clients that left before their request was read never reached it), and the proxy counted each one.
     const slowCalls = () => upstream.received.filter((request) => request.url === '/api/data').length;
