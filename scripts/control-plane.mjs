@@ -10,7 +10,8 @@
 //   down                  stop exactly the processes `up` started (PID files) and remove their files
 //   env [--json]          print the `KUBECONFIG=<path>` line of the running one (or its state as JSON)
 //
-// Environment: KUBEBUILDER_ASSETS (a directory with etcd, kube-apiserver and optionally
+// Environment: ZTMESH_CONTROL_PLANE_PORT (the API server's port; another is taken when it is in use),
+// KUBEBUILDER_ASSETS (a directory with etcd, kube-apiserver and optionally
 // kube-controller-manager, e.g. from setup-envtest, used instead of building), ZTMESH_CONTROL_PLANE_DIR (state
 // directory; default one per checkout under $XDG_RUNTIME_DIR or the temp dir), ZTMESH_SCHEMAS_DIR (where the
 // Istio and Calico CRDs are read; default ../shared/schemas beside the checkout).
@@ -62,9 +63,15 @@ function say(message) {
   process.stderr.write(`control-plane: ${message}\n`);
 }
 
-class Failure extends Error {}
-const fail = (message) => {
-  throw new Failure(message);
+class Failure extends Error {
+  constructor(message, code) {
+    super(message);
+    this.code = code;
+  }
+}
+/** Stops the command: exit 1 (failed), or 2 for bad input. */
+const fail = (message, code = 1) => {
+  throw new Failure(message, code);
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -139,11 +146,17 @@ function binaries() {
 }
 
 // --- processes ---------------------------------------------------------------------------------------------
-function freePort() {
+/** A port free on HOST now: `wanted` if it is free, else one the kernel picks. */
+function freePort(wanted = 0) {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
+    server.once('error', (error) => {
+      if (wanted && error.code === 'EADDRINUSE') {
+        say(`port ${wanted} is in use; taking another`);
+        resolve(freePort());
+      } else reject(error);
+    });
+    server.listen(wanted, HOST, () => {
       const { port } = server.address();
       server.close(() => resolve(port));
     });
@@ -229,6 +242,15 @@ async function httpGet(url) {
   });
 }
 
+/** The API server's port asked for in ZTMESH_CONTROL_PLANE_PORT (0: any). */
+function preferredPort() {
+  const value = process.env.ZTMESH_CONTROL_PLANE_PORT;
+  if (value === undefined || value === '') return 0;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535)
+    fail(`ZTMESH_CONTROL_PLANE_PORT must be a port number (got ${JSON.stringify(value)})`, 2);
+  return Number(value);
+}
+
 /** A key pair for signing service-account tokens, and the static tokens of the admin and the controller-manager. */
 function writeCredentials() {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -262,7 +284,7 @@ function kubeconfig(file, server, ca, token) {
 async function startApiserver(bins, etcdUrl, tokens) {
   const certDir = join(stateDir, 'certs');
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = await freePort(attempt === 1 ? preferredPort() : 0);
     rmSync(certDir, { recursive: true, force: true });
     const proc = start('kube-apiserver', bins['kube-apiserver'], [
       `--etcd-servers=${etcdUrl}`,
@@ -337,8 +359,6 @@ function installCrds(config) {
     say(`WARNING: no Istio or Calico CRDs under ${dir} (set ZTMESH_SCHEMAS_DIR); their kinds are NOT served`);
     return { dir, files: [] };
   }
-  if (!spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0)
-    fail('kubectl is needed to install the CRDs and is not on PATH');
   kubectl(config, [
     'apply',
     '--server-side',
@@ -519,7 +539,7 @@ async function main() {
     if (!(error instanceof Failure)) throw error;
     say(error.message);
     if (command === 'up') await down({ quiet: true }); // leave nothing half-started behind
-    return 1;
+    return error.code;
   }
 }
 
