@@ -55,6 +55,7 @@ export {
 export { formatLabels, serviceSelectorsCheck } from './checks/service-selectors';
 export { quantity, serviceEnvNumber, workloadHygieneCheck } from './checks/workload-hygiene';
 export { filesUnder } from './files-under';
+export { strictManifestObjects } from './strict-manifest-objects';
 export { ManifestInputError } from './manifest-input-error';
 export {
   apiGroup,
