@@ -46,7 +46,7 @@ function applyRecord(items: readonly LiveObject[]): Record<string, unknown> {
 describe.skipIf(server.skipped)(
   'every kustomization on a real API server (server-side apply, strict fields)',
   () => {
-    const kubectl = server.kubectl!;
+    const kubectl = server.kubectl;
 
     it.each(TARGETS)(
       '%s: applies first time with no error or warning, re-applies as a no-op, its ReplicaSets create all their pods, delete leaves nothing',
@@ -79,7 +79,7 @@ describe.skipIf(server.skipped)(
         const deployments = objects.filter((o) => o.kind === 'Deployment');
         if (server.controllerManager) {
           for (const deployment of deployments) {
-            const namespace = deployment.metadata.namespace!;
+            const namespace = deployment.metadata.namespace ?? 'default';
             const want = (deployment as LiveObject).spec?.replicas ?? 1;
             await eventually(
               `Deployment ${namespace}/${deployment.metadata.name} has ${want} pods`,
@@ -99,7 +99,7 @@ describe.skipIf(server.skipped)(
               },
             );
           }
-          const namespaces = [...new Set(deployments.map((d) => d.metadata.namespace!))];
+          const namespaces = [...new Set(deployments.map((d) => d.metadata.namespace ?? 'default'))];
           for (const namespace of namespaces) {
             const failed = await kubectl.json<
               LiveList<{ message: string; involvedObject: { name: string } }>

@@ -8,22 +8,27 @@ import {
 } from '@ztmesh/manifests';
 import { createKubectl, REPO_ROOT, useControlPlane, type Kubectl } from '@ztmesh/test-support';
 
-/** The run's control plane and kubectl against it, or the loud reason the suites skip. */
+/** The run's control plane: kubectl against it, or the loud reason the suites skip (then kubectl throws). */
 export function serverUnderTest(): {
-  kubectl?: Kubectl;
+  kubectl: Kubectl;
   skipped?: string;
   crdFiles: number;
   controllerManager: boolean;
 } {
   const plane = useControlPlane();
-  if (plane.skipped !== undefined) {
-    console.warn(`SKIPPED: ${plane.skipped}`);
-    return { skipped: plane.skipped, crdFiles: 0, controllerManager: false };
-  }
+  if (plane.skipped === undefined)
+    return {
+      kubectl: createKubectl(plane),
+      crdFiles: plane.crdFiles,
+      controllerManager: plane.controllerManager,
+    };
+  console.warn(`SKIPPED: ${plane.skipped}`);
+  const none = () => Promise.reject(new Error(`no control plane: ${plane.skipped}`));
   return {
-    kubectl: createKubectl(plane),
-    crdFiles: plane.crdFiles,
-    controllerManager: plane.controllerManager,
+    kubectl: { run: none, ok: none, json: none },
+    skipped: plane.skipped,
+    crdFiles: 0,
+    controllerManager: false,
   };
 }
 
