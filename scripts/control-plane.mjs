@@ -445,15 +445,24 @@ async function watch({ ownerPid }) {
   }
 }
 
+/** True once `pid` has exited (gone, or a zombie not yet reaped by whoever inherited it). */
+function exited(pid) {
+  try {
+    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
 async function stop(name, pid, binary) {
-  if (!runs(pid, binary)) return false;
+  if (!runs(pid, binary)) return false; // not ours (or gone): never signal a stranger
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (runs(pid, binary) && Date.now() < deadline) await sleep(100);
-  if (runs(pid, binary)) {
+  while (!exited(pid) && Date.now() < deadline) await sleep(100);
+  if (!exited(pid)) {
     say(`${name} ${pid} ignored SIGTERM for ${STOP_TIMEOUT_MS / 1000} s: SIGKILL`);
     process.kill(pid, 'SIGKILL');
-    while (runs(pid, binary)) await sleep(50);
+    while (!exited(pid)) await sleep(50);
   }
   return true;
 }
