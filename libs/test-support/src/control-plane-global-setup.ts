@@ -33,6 +33,7 @@ export default async function setup(project: TestProject): Promise<(() => void) 
     kubeconfig: plane.kubeconfig,
     stateDir,
     crdFiles: plane.state.crds?.files.length ?? 0,
+    crdDir: plane.state.crds?.dir ?? '',
     controllerManager: 'kube-controller-manager' in plane.state.processes,
   } satisfies ProvidedControlPlane);
   return () => {

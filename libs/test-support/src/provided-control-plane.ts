@@ -7,6 +7,8 @@ export type ProvidedControlPlane =
       readonly stateDir: string;
       /** How many CRD files were installed (0: the Istio and Calico schemas were absent). */
       readonly crdFiles: number;
+      /** Where the installed CRDs were read (scripts/control-plane's crdSourceDir). */
+      readonly crdDir: string;
       /** Whether kube-controller-manager runs (setup-envtest binaries have none). */
       readonly controllerManager: boolean;
       readonly skipped?: undefined;

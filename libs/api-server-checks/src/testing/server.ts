@@ -13,6 +13,7 @@ export function serverUnderTest(): {
   kubectl: Kubectl;
   skipped?: string;
   crdFiles: number;
+  crdDir: string;
   controllerManager: boolean;
 } {
   const plane = useControlPlane();
@@ -20,6 +21,7 @@ export function serverUnderTest(): {
     return {
       kubectl: createKubectl(plane),
       crdFiles: plane.crdFiles,
+      crdDir: plane.crdDir,
       controllerManager: plane.controllerManager,
     };
   console.warn(`SKIPPED: ${plane.skipped}`);
@@ -28,6 +30,7 @@ export function serverUnderTest(): {
     kubectl: { run: none, ok: none, json: none },
     skipped: plane.skipped,
     crdFiles: 0,
+    crdDir: '',
     controllerManager: false,
   };
 }
