@@ -54,10 +54,10 @@ describe.skipIf(server.skipped)(
         const dir = join(REPO_ROOT, target);
         const objects = await renderedObjects(target);
         const rendered = objects.map(objectRef).sort();
-      if (!server.crdFiles && objects.some((o) => CRD_GROUPS.includes(apiGroup(o.apiVersion)))) {
-        console.warn(`SKIPPED: ${target}: it holds Istio or Calico objects and no CRDs are installed`);
-        return;
-      }
+        if (!server.crdFiles && objects.some((o) => CRD_GROUPS.includes(apiGroup(o.apiVersion)))) {
+          console.warn(`SKIPPED: ${target}: it holds Istio or Calico objects and no CRDs are installed`);
+          return;
+        }
 
         const first = await kubectl.run([...APPLY, '-k', dir]);
         expect(first.stderr, `first apply of ${target}`).toBe('');
