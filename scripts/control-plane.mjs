@@ -133,7 +133,7 @@ function binaries() {
       if (!existsSync(join(dir, name))) fail(`KUBEBUILDER_ASSETS=${assets} holds no ${name}`);
   } else {
     const built = spawnSync(BUILD, [], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-    if (built.status !== 0) fail('no control-plane binaries (see the line above)');
+    if (built.status !== 0) fail(''); // the build said why, in one line
     dir = built.stdout.trim().split('\n').pop();
   }
   const kcm = join(dir, 'kube-controller-manager');
@@ -546,7 +546,7 @@ async function main() {
     return 0;
   } catch (error) {
     if (!(error instanceof Failure)) throw error;
-    say(error.message);
+    if (error.message) say(error.message);
     if (command === 'up') await down({ quiet: true }); // leave nothing half-started behind
     return error.code;
   }

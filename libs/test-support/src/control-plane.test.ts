@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   controlPlaneUnavailable,
@@ -56,6 +56,31 @@ describe.skipIf(unavailable)('scripts/control-plane', () => {
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toContain('ZTMESH_CONTROL_PLANE_PORT must be a port number (got "eighty")');
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('without Go and without binaries, up says in one line how to get them (exit 1) and leaves nothing', async () => {
+    const dir = freshStateDir();
+    const emptyCache = mkdtempSync(join(tmpdir(), 'ztmesh-empty-cache-'));
+    stateDirs.push(emptyCache);
+    try {
+      const up = await runControlPlaneScript(dir, ['up'], {
+        PATH:
+          dirname(process.execPath) === '/usr/bin'
+            ? '/usr/bin:/bin'
+            : `${dirname(process.execPath)}:/usr/bin:/bin`,
+        XDG_CACHE_HOME: emptyCache,
+        KUBEBUILDER_ASSETS: '',
+      });
+      expect(up.code).toBe(1);
+      expect(up.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^control-plane: Go is not installed; install Go >= 1\.\d+.* run tools\/control-plane\/build, or set KUBEBUILDER_ASSETS/,
+        ),
+      ]);
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      rmSync(emptyCache, { recursive: true, force: true });
+    }
   });
 
   it('up takes another port when the asked one is in use, serves the API, is reused, reports a dead etcd with its log, and down stops exactly what it started', async () => {
