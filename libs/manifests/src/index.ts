@@ -66,6 +66,7 @@ export { formatLabels, serviceSelectorsCheck } from './checks/service-selectors'
 export { quantity, serviceEnvNumber, workloadHygieneCheck } from './checks/workload-hygiene';
 export { envoyFilterOrderCheck, ISTIO_AUTHORIZATION_FILTER } from './checks/envoyfilter-order';
 export { filesUnder } from './files-under';
+export { strictManifestObjects } from './strict-manifest-objects';
 export { ManifestInputError } from './manifest-input-error';
 export {
   apiGroup,

@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import {
+  discoverTargets,
+  objectRef,
+  renderKustomization,
+  strictManifestObjects,
+  type ManifestObject,
+} from '@ztmesh/manifests';
+import { createKubectl, REPO_ROOT, useControlPlane, type Kubectl } from '@ztmesh/test-support';
+
+/** The run's control plane: kubectl against it, or the loud reason the suites skip (then kubectl throws). */
+export function serverUnderTest(): {
+  kubectl: Kubectl;
+  skipped?: string;
+  crdFiles: number;
+  crdDir: string;
+  controllerManager: boolean;
+} {
+  const plane = useControlPlane();
+  if (plane.skipped === undefined)
+    return {
+      kubectl: createKubectl(plane),
+      crdFiles: plane.crdFiles,
+      crdDir: plane.crdDir,
+      controllerManager: plane.controllerManager,
+    };
+  console.warn(`SKIPPED: ${plane.skipped}`);
+  const none = () => Promise.reject(new Error(`no control plane: ${plane.skipped}`));
+  return {
+    kubectl: { run: none, ok: none, json: none },
+    skipped: plane.skipped,
+    crdFiles: 0,
+    crdDir: '',
+    controllerManager: false,
+  };
+}
+
+/** Every kustomization the repo ships or tests (k8s/overlays/*, k8s/tests/*), repo-relative: ztctl validate's list. */
+export const TARGETS = discoverTargets(REPO_ROOT);
+
+/** The objects `kubectl kustomize` renders for the repo-relative `target`. */
+export async function renderedObjects(target: string): Promise<ManifestObject[]> {
+  return strictManifestObjects(
+    await renderKustomization(join(REPO_ROOT, target), { displayPath: target }),
+    target,
+  );
+}
+
+/** `kind/name` with `-n namespace` where namespaced: how kubectl names one object. */
+export function kubectlRef(object: ManifestObject): string[] {
+  const ref =
+    `${object.kind}.${object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : ''}`.replace(
+      /\.$/,
+      '',
+    );
+  const namespace = object.metadata.namespace;
+  return [...(namespace ? ['-n', namespace] : []), `${ref}/${object.metadata.name}`];
+}
+
+export { objectRef };
+
+/** Polls `probe` until it returns a value other than undefined, or fails with `what` after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what}: not so within ${timeoutMs / 1000} s${last ? ` (last error: ${String(last)})` : ''}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

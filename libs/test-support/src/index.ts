@@ -1,0 +1,16 @@
+export {
+  CONTROL_PLANE_COMPONENTS,
+  CONTROL_PLANE_SCRIPT,
+  controlPlaneState,
+  controlPlaneUnavailable,
+  processRunning,
+  REPO_ROOT,
+  runControlPlaneScript,
+  startControlPlane,
+  stopControlPlane,
+  survivors,
+  type ControlPlane,
+  type ControlPlaneState,
+} from './control-plane';
+export { createKubectl, type Kubectl, type KubectlResult } from './kubectl';
+export { useControlPlane, type ProvidedControlPlane } from './provided-control-plane';
