@@ -12,7 +12,11 @@ export interface TimedAnswer {
  * One GET to 127.0.0.1:`port` over a fresh connection. With `dropAfterMs`, the client destroys its socket after
  * that long and the promise resolves null (if no answer came first).
  */
-export function timedGet(port: number, path: string, dropAfterMs?: number): Promise<TimedAnswer | null> {
+export function timedGet(
+  port: number,
+  path: string,
+  drop?: number | Promise<unknown>,
+): Promise<TimedAnswer | null> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
@@ -28,8 +32,10 @@ export function timedGet(port: number, path: string, dropAfterMs?: number): Prom
         }),
       );
     });
-    req.on('error', (error) => (dropAfterMs === undefined ? reject(error) : resolve(null)));
-    if (dropAfterMs !== undefined) setTimeout(() => req.destroy(), dropAfterMs);
+    req.on('error', (error) => (drop === undefined ? reject(error) : resolve(null)));
+    // Dropped by the client after `drop` ms, or when the `drop` promise settles.
+    if (typeof drop === 'number') setTimeout(() => req.destroy(), drop);
+    else if (drop !== undefined) void drop.finally(() => req.destroy());
     req.end();
   });
 }
