@@ -73,8 +73,18 @@ export function renderDiffTable(diff: FlowDiff): string {
     `\nProbes that must be denied: ${diff.probes.filter((p) => p.denied).length}/${diff.probes.length} denied`,
     fitTable(['PROBE', 'FROM', 'TO', 'PORT', 'L4', 'L7', 'RESULT'], probes),
   );
+  if (diff.missing.length > 0)
+    out.push(
+      '',
+      wrapLine(
+        `DRIFT: declared workloads missing from these manifests (their flows cannot hold): ${diff.missing.join(', ')}`,
+      ),
+    );
   if (diff.absent.length > 0)
-    out.push('', wrapLine(`Not in these manifests (their flows are skipped): ${diff.absent.join(', ')}`));
+    out.push(
+      '',
+      wrapLine(`Optional, not in these manifests (their flows are skipped): ${diff.absent.join(', ')}`),
+    );
   if (diff.unresolved.length > 0)
     out.push('\nUnresolved references:', ...diff.unresolved.map((u) => wrapLine(`  ${u}`)));
   out.push(
@@ -93,6 +103,7 @@ export function diffToJson(diff: FlowDiff): unknown {
     probes: diff.probes,
     unresolved: diff.unresolved,
     absent: diff.absent,
+    missing: diff.missing,
     findings: diff.analysis.findings,
   };
 }

@@ -132,12 +132,30 @@ describe('diff against the declared flow graph (k8s/flows.yaml)', () => {
     expect(diff.match).toBe(false);
   });
 
-  it('WHEN a declared workload is absent THEN its flows are skipped, not failed', () => {
+  it('WHEN an optional workload is absent THEN its flows are skipped and listed, not failed', () => {
     const diff = diffWith((t) =>
       t.replace(/apiVersion: apps\/v1\nkind: Deployment\nmetadata: \{ name: loadtest[\s\S]*?---\n/, ''),
     );
     expect(diff.absent).toEqual(['loadtest']);
+    expect(diff.missing).toEqual([]);
     expect(diff.match).toBe(true);
+  });
+
+  it('WHEN a required workload is absent THEN it is drift, never a silent skip', () => {
+    const diff = diffWith((t) =>
+      t.replace(/apiVersion: apps\/v1\nkind: Deployment\nmetadata: \{ name: frontend[\s\S]*?---\n/, ''),
+    );
+    expect(diff.missing).toEqual(['frontend']);
+    expect(diff.absent).toEqual([]);
+    expect(diff.match).toBe(false);
+  });
+
+  it('WHEN the graph names an optional workload it does not declare THEN bad input with its line', () => {
+    const text = flowsText.replace('optional: [loadtest]', 'optional: [loadtset]');
+    expect(text).not.toBe(flowsText);
+    expect(() => parseFlowGraph(text, 'k8s/flows.yaml')).toThrow(
+      /k8s\/flows\.yaml:\d+.*\/optional\/0: "loadtset" is not a declared workload \(backend, frontend, loadtest\)/,
+    );
   });
 });
 

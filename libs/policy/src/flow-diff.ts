@@ -55,8 +55,10 @@ export interface FlowDiff {
   readonly probes: readonly ProbeResult[];
   /** References in the graph that name no workload. */
   readonly unresolved: readonly string[];
-  /** Declared workloads absent from these manifests: their flows and probes are skipped. */
+  /** Optional workloads absent from these manifests: their flows and probes are skipped. */
   readonly absent: readonly string[];
+  /** Required workloads absent from these manifests: drift (their flows cannot be checked, so nothing passes). */
+  readonly missing: readonly string[];
   /** True when the manifests allow exactly the declared flows and every probe is denied. */
   readonly match: boolean;
 }
@@ -341,11 +343,6 @@ export function diffFlows(
         runProbe(p.why ?? `declared probe (line ${line})`, src, dst, p.port, p.protocol ?? 'TCP');
   });
 
-  const match =
-    blocked.length === 0 &&
-    overPermissive.length === 0 &&
-    probes.every((p) => p.denied) &&
-    unresolved.length === 0;
   // A workload of the app namespace that the graph does not know about has no declared flows at all.
   for (const w of appWorkloads) {
     if (!graph.document.workloads.includes(w.name))
@@ -353,6 +350,18 @@ export function diffFlows(
         `${w.id} is not among the flow graph's workloads (${graph.document.workloads.join(', ')})`,
       );
   }
+  // A declared workload the manifests do not hold is skipped only when the graph says it may be left out; any
+  // other is drift, whether or not a flow happened to name it.
+  const present = new Set(appWorkloads.map((w) => w.name));
+  const optional = new Set(graph.document.optional ?? []);
+  const missing = graph.document.workloads.filter((name) => !present.has(name) && !optional.has(name));
+  for (const name of graph.document.workloads) if (!present.has(name) && optional.has(name)) absent.add(name);
+  const match =
+    blocked.length === 0 &&
+    overPermissive.length === 0 &&
+    probes.every((p) => p.denied) &&
+    unresolved.length === 0 &&
+    missing.length === 0;
   return {
     analysis,
     declared,
@@ -360,7 +369,8 @@ export function diffFlows(
     overPermissive,
     probes,
     unresolved,
-    absent: [...absent].sort(),
+    absent: [...absent].filter((name) => optional.has(name)).sort(),
+    missing,
     match,
   };
 }

@@ -106,8 +106,15 @@ export const FlowGraphSchema = Type.Object(
       minItems: 1,
       uniqueItems: true,
       description:
-        'the app workloads (in the app namespace) flows may name; one missing from some manifests has its flows skipped there',
+        'the app workloads (in the app namespace) flows may name; one missing from the manifests is drift unless it is optional',
     }),
+    optional: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        uniqueItems: true,
+        description:
+          'workloads an overlay may leave out (e.g. the load generator): where one is absent its flows and probes are skipped, and said so',
+      }),
+    ),
     peers: Type.Optional(Type.Record(Type.String({ minLength: 1 }), PeerSchema)),
     flows: Type.Array(FlowSchema, { minItems: 1 }),
     probes: Type.Optional(Type.Array(ProbeSchema)),
@@ -202,6 +209,14 @@ export function parseFlowGraph(text: string, file: string): FlowGraph {
   (value.probes ?? []).forEach((p, i) =>
     (['from', 'to'] as const).forEach((k) => checkRefs('probes', i, k, p[k])),
   );
+  (value.optional ?? []).forEach((name, i) => {
+    if (!value.workloads.includes(name))
+      throw new ManifestError(
+        { file, line: lineAt(['optional', i]) },
+        'FlowGraph',
+        `/optional/${i}: "${name}" is not a declared workload (${value.workloads.join(', ')})`,
+      );
+  });
   const flowLines = value.flows.map((_, i) => lineAt(['flows', i]));
   const probeLines = (value.probes ?? []).map((_, i) => lineAt(['probes', i]));
   return { file, document: value, flowLines, probeLines };
