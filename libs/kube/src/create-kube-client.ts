@@ -126,6 +126,11 @@ function statusMessage(body: unknown): string | undefined {
   return (body as StatusBody | undefined)?.message;
 }
 
+function retryAfterMs(error: ApiException<unknown>): number {
+  const header = Number((error.headers as Record<string, string> | undefined)?.['retry-after']);
+  return Number.isFinite(header) && header > 0 ? Math.min(header, 5) * 1000 : 1000;
+}
+
 /** Maps what the client throws to one line: what was asked, of which server, and why it failed. */
 function toKubeError(error: unknown, what: string, server: string, timeoutMs: number): KubeError {
   if (error instanceof KubeError) return error;
@@ -176,44 +181,65 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
   const cluster = config.getCurrentCluster()!;
   const server = cluster.server;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const api = new KubernetesObjectApi(
-    createConfiguration({
-      baseServer: new ServerConfiguration(server, {}),
-      authMethods: { default: config },
-      promiseMiddleware: [
-        {
-          pre: async (context) => {
-            const limit = AbortSignal.timeout(timeoutMs);
-            context.setSignal(options.signal ? AbortSignal.any([limit, options.signal]) : limit);
-            return context;
+  // The client's typed models rename fields (`from` becomes `_from`) and hold Dates: every call keeps the
+  // server's own JSON instead (the last response body it saw: discovery comes first), and all share discovery.
+  const discovery = {};
+  const apiFor = (raw: { text?: string }) => {
+    const api = new KubernetesObjectApi(
+      createConfiguration({
+        baseServer: new ServerConfiguration(server, {}),
+        authMethods: { default: config },
+        promiseMiddleware: [
+          {
+            pre: async (context) => {
+              const limit = AbortSignal.timeout(timeoutMs);
+              context.setSignal(options.signal ? AbortSignal.any([limit, options.signal]) : limit);
+              return context;
+            },
+            post: async (response) => {
+              const text = await response.body.text();
+              raw.text = text;
+              response.body = { text: async () => text, binary: async () => Buffer.from(text) };
+              return response;
+            },
           },
-          post: async (response) => response,
-        },
-      ],
-    }),
-  );
+        ],
+      }),
+    );
+    (api as unknown as { apiVersionResourceCache: object }).apiVersionResourceCache = discovery;
+    return api;
+  };
+  const rawJson = <T>(raw: { text?: string }): T => JSON.parse(raw.text ?? 'null') as T;
   const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      throw toKubeError(error, what, server, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await run();
+      } catch (error) {
+        // 429 (too many requests, or a CRD's storage still initializing): wait as the server asks, within the limit.
+        const retryMs = error instanceof ApiException && error.code === 429 ? retryAfterMs(error) : undefined;
+        if (retryMs === undefined || Date.now() + retryMs > deadline || options.signal?.aborted)
+          throw toKubeError(error, what, server, timeoutMs);
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+      }
     }
   };
-  // Plain JSON: the client's typed models hold Dates and undefined-valued keys.
-  const plain = <T>(value: unknown): T => JSON.parse(JSON.stringify(value)) as T;
   const resourceOf = (apiVersion: string, kind: string) => `${kind} (${apiVersion})`;
   return {
     server,
     context: config.getCurrentContext(),
     list: (apiVersion, kind, namespace) =>
       call(resourceOf(apiVersion, kind), async () => {
-        const list = await api.list(apiVersion, kind, namespace);
-        return plain<LiveObject[]>(list.items).map((item) => ({ ...item, apiVersion, kind }));
+        const raw: { text?: string } = {};
+        await apiFor(raw).list(apiVersion, kind, namespace);
+        return rawJson<{ items: LiveObject[] }>(raw).items.map((item) => ({ ...item, apiVersion, kind }));
       }),
     get: (apiVersion, kind, name, namespace) =>
       call(resourceOf(apiVersion, kind), async () => {
         try {
-          return plain<LiveObject>(await api.read({ apiVersion, kind, metadata: { name, namespace } }));
+          const raw: { text?: string } = {};
+          await apiFor(raw).read({ apiVersion, kind, metadata: { name, namespace } });
+          return rawJson<LiveObject>(raw);
         } catch (error) {
           if (
             error instanceof ApiException &&
@@ -225,13 +251,15 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
         }
       }),
     create: (object) =>
-      call(resourceOf(object.apiVersion ?? '', object.kind ?? ''), async () =>
-        plain<LiveObject>(await api.create(object)),
-      ),
+      call(resourceOf(object.apiVersion ?? '', object.kind ?? ''), async () => {
+        const raw: { text?: string } = {};
+        await apiFor(raw).create(object);
+        return rawJson<LiveObject>(raw);
+      }),
     delete: (apiVersion, kind, name, namespace, now) =>
       call(resourceOf(apiVersion, kind), async () => {
         try {
-          await api.delete(
+          await apiFor({}).delete(
             { apiVersion, kind, metadata: { name, namespace } },
             undefined,
             undefined,

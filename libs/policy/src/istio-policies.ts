@@ -272,9 +272,7 @@ export class IstioLayer {
   }
 
   /** The AuthorizationPolicies that apply to a destination (its namespace's and the mesh root's), with their action. */
-  authorizationPoliciesFor(
-    dst: Endpoint,
-  ): ReadonlyArray<{
+  authorizationPoliciesFor(dst: Endpoint): ReadonlyArray<{
     readonly id: string;
     readonly action: string;
     readonly rules: number;
