@@ -46,7 +46,7 @@ function readGraph(file: string): FlowGraph {
 export function renderPostureTable(results: readonly PostureResult[]): string {
   const table = new Table({
     head: ['CHECK', 'STATUS', 'OBJECT', 'EVIDENCE'],
-    colWidths: [20, 7, 30, 38],
+    colWidths: [19, 8, 30, 38],
     wordWrap: true,
     wrapOnWordBoundary: false,
     style: { head: [], border: [] },
