@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, useControlPlane } from '@ztmesh/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -259,6 +261,68 @@ describe.skipIf(needs)('ztctl verify --no-probes on a real API server', () => {
     },
   );
 
+  it('as the ServiceAccount bound only to k8s/verify: passes on the real RBAC authorizer; it may do nothing else, and without the binding it is refused in one line', async () => {
+    const VERIFY_RBAC = join(REPO_ROOT, 'k8s', 'verify');
+    await kubectl.ok(['apply', '--server-side', '-k', VERIFY_RBAC]);
+    const dir = mkdtempSync(join(tmpdir(), 'ztmesh-verify-rbac-'));
+    try {
+      const token = (
+        await kubectl.ok(['create', 'token', 'ztctl-verify', '-n', 'ztmesh-verify', '--duration=10m'])
+      ).trim();
+      const admin = await kubectl.json<{ clusters: Array<{ cluster: Record<string, unknown> }> }>([
+        'config',
+        'view',
+        '--raw',
+        '--minify',
+      ]);
+      const file = join(dir, 'kubeconfig');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'plane', cluster: admin.clusters[0].cluster }],
+          users: [{ name: 'ztctl-verify', user: { token } }],
+          contexts: [{ name: 'verify', context: { cluster: 'plane', user: 'ztctl-verify' } }],
+          'current-context': 'verify',
+        }),
+      );
+      const run = await verify(['--kubeconfig', file]);
+      expect(run.failed).toEqual([]);
+      expect(run.code).toBe(0);
+
+      const can = async (...args: string[]) =>
+        (await kubectl.run(['auth', 'can-i', ...args, `--kubeconfig=${file}`])).stdout.trim();
+      expect(await can('list', 'peerauthentications.security.istio.io', '-n', 'istio-system')).toBe('yes');
+      for (const denied of [
+        ['get', 'secrets', '-n', 'webapp'],
+        ['list', 'configmaps', '-n', 'webapp'],
+        ['create', 'pods', '-n', 'webapp'],
+        ['delete', 'networkpolicies.networking.k8s.io', '-n', 'webapp'],
+        ['patch', 'deployments.apps', '-n', 'webapp'],
+        ['list', 'namespaces'],
+        ['watch', 'pods', '-n', 'webapp'],
+      ])
+        expect(`${denied.join(' ')}: ${await can(...denied)}`).toBe(`${denied.join(' ')}: no`);
+
+      await kubectl.ok(['delete', 'clusterrolebinding', 'ztmesh-verify']);
+      await eventually('the authorizer forgets the binding', async () => {
+        const refused = await verify(['--kubeconfig', file]);
+        return refused.code === 2 ? refused : undefined;
+      }).then((refused) => {
+        expect(refused.stdout).toBe('');
+        expect(refused.stderr.trim().split('\n')).toEqual([
+          expect.stringMatching(
+            /^ztctl: error: forbidden: .*"system:serviceaccount:ztmesh-verify:ztctl-verify" cannot (get|list) resource /,
+          ),
+        ]);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await kubectl.run(['delete', '-k', VERIFY_RBAC, '--ignore-not-found', '--wait=false']);
+    }
+  });
+
   it('a context the kubeconfig lacks, and a kubeconfig that does not exist: one line, exit 2', async () => {
     const context = await verify(['--context', 'nope']);
     expect([context.code, context.stdout, context.stderr.trim()]).toEqual([
@@ -271,5 +335,40 @@ describe.skipIf(needs)('ztctl verify --no-probes on a real API server', () => {
       2,
       'ztctl: error: --kubeconfig /nonexistent/kubeconfig: no such file',
     ]);
+  });
+
+  it('a missing CRD (EnvoyFilter): one line naming it, exit 2; the CRD restored afterwards', async () => {
+    const name = 'envoyfilters.networking.istio.io';
+    const crd = await kubectl.json<{ metadata: Record<string, unknown>; status?: unknown }>([
+      'get',
+      'crd',
+      name,
+    ]);
+    await kubectl.ok(['delete', 'crd', name, '--wait=true', '--timeout=60s']);
+    try {
+      const run = await eventually('the server stops serving EnvoyFilter', async () => {
+        const r = await verify();
+        return r.code === 2 ? r : undefined;
+      });
+      expect(run.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^ztctl: error: missing CRD: the API server https:\/\/127\.0\.0\.1:\d+ serves no EnvoyFilter \(networking\.istio\.io\/v1alpha3\) \(is its CRD installed\?\)$/,
+        ),
+      ]);
+    } finally {
+      const {
+        name: crdName,
+        labels,
+        annotations,
+      } = crd.metadata as { name: string; labels?: object; annotations?: object };
+      delete crd.status;
+      crd.metadata = {
+        name: crdName,
+        ...(labels ? { labels } : {}),
+        ...(annotations ? { annotations } : {}),
+      };
+      await kubectl.ok(['create', '-f', '-'], JSON.stringify(crd));
+      await kubectl.ok(['wait', '--for=condition=Established', `crd/${name}`, '--timeout=60s']);
+    }
   });
 });
