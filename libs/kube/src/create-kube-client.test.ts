@@ -70,7 +70,7 @@ describe('createKubeClient', () => {
   });
 
   it('an API server that refuses connections: one line naming it', async () => {
-    const { server, port } = await listen(() => {});
+    const { server, port } = await listen((socket) => socket.destroy());
     await new Promise((resolve) => server.close(resolve)); // the port is now closed
     const client = createKubeClient({ kubeconfig: kubeconfig('closed.json', `https://127.0.0.1:${port}`) });
     const error = await failure(() => client.list('v1', 'Pod', 'default'));

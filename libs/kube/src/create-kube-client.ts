@@ -178,8 +178,8 @@ function toKubeError(error: unknown, what: string, server: string, timeoutMs: nu
  */
 export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
   const { config } = loadKubeConfig(options);
-  const cluster = config.getCurrentCluster()!;
-  const server = cluster.server;
+  // loadKubeConfig has made sure the current context names a cluster.
+  const server = config.getCurrentCluster()?.server ?? '';
   const timeoutMs = options.timeoutMs ?? 10_000;
   // The client's typed models rename fields (`from` becomes `_from`) and hold Dates: every call keeps the
   // server's own JSON instead (the last response body it saw: discovery comes first), and all share discovery.
