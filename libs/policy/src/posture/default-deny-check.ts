@@ -69,7 +69,12 @@ export const calicoDefaultDenyCheck: PostureCheck = (ctx) => {
     ];
   const out: PostureResult[] = [];
   const tiers = readTiers(ctx.of('Tier', null, 'projectcalico.org'));
-  const tier = tiers.get(tierName)!;
+  // readTiers reads every Tier object, this one included.
+  const tier = tiers.get(tierName) ?? {
+    name: tierName,
+    order: Number.POSITIVE_INFINITY,
+    defaultAction: 'Deny',
+  };
   const object = describeObject(tierObject);
   if (!(tier.order < DEFAULT_TIER_ORDER))
     out.push({

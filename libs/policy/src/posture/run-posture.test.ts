@@ -109,10 +109,9 @@ describe.skipIf(unavailable)('posture checks over API objects', () => {
         const objects = healthy().filter((o) => o.metadata.name !== 'backend-abc12');
         return [
           ...objects,
-          podOf(
-            objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'backend')!,
-            { app: true, proxy: false },
-          ),
+          ...objects
+            .filter((o) => o.kind === 'Deployment' && o.metadata.name === 'backend')
+            .map((d) => podOf(d, { app: true, proxy: false })),
         ];
       },
       [
