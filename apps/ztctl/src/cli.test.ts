@@ -250,3 +250,37 @@ describe('ztctl graph', () => {
     expect(r.stdout).toContain('frontend -->|"TCP 5000 GET 3 paths"| backend');
   });
 });
+
+describe('ztctl verify: bad input and no cluster, one line each, exit 2', () => {
+  const emptyHome = mkdtempSync(join(work, 'home-'));
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [bundle, 'verify', '--no-probes', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, HOME: emptyHome, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' },
+    });
+    return [r.status, r.stdout, r.stderr.trim()];
+  };
+
+  it('no kubeconfig anywhere: says so instead of trying http://localhost:8080', () => {
+    expect(run([])).toEqual([
+      2,
+      '',
+      'ztctl: error: no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config',
+    ]);
+  });
+
+  it('a timeout that is not a duration, and a flow graph that cannot be read', () => {
+    expect(run(['--timeout', 'soon'])).toEqual([
+      2,
+      '',
+      'ztctl: error: --timeout soon: not a duration (e.g. 30s, 1m, 500ms)',
+    ]);
+    expect(run(['--flows', 'nope.yaml'])).toEqual([
+      2,
+      '',
+      'ztctl: error: --flows nope.yaml: cannot read the file',
+    ]);
+  });
+});

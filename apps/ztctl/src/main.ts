@@ -1,16 +1,18 @@
 import { Command, CommanderError } from 'commander';
+import { KubeError } from '@ztmesh/kube';
 import { ManifestError } from '@ztmesh/policy';
 import { createAnalyzeCommand } from './commands/analyze';
 import { createGraphCommand } from './commands/graph';
 import { createSchemasCommand } from './commands/schemas';
 import { createValidateCommand } from './commands/validate';
+import { createVerifyCommand } from './commands/verify';
 import { EXIT, UsageError } from './exit-codes';
 import packageJson from '../package.json';
 
 const program = new Command('ztctl')
   .description(
     'ztmesh zero-trust tooling: analyze what the manifests allow against the declared flow graph, validate ' +
-      'the deploy files offline, draw the flow graph',
+      'the deploy files offline, verify a live cluster, draw the flow graph',
   )
   .version(packageJson.version, '-V, --version', 'print the version and exit')
   .addHelpText('after', '\nExit codes: 0 ok, 1 drift or findings, 2 bad input or usage.');
@@ -20,6 +22,7 @@ program.addCommand(createAnalyzeCommand());
 program.addCommand(createGraphCommand());
 program.addCommand(createValidateCommand());
 program.addCommand(createSchemasCommand());
+program.addCommand(createVerifyCommand());
 
 // addCommand does not inherit settings: every command throws instead of exiting (usage errors exit 2) and says
 // its usage error as one line naming the command and where its help is.
@@ -37,7 +40,7 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
     // Help and version exit 0; every other commander error is a usage error.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-  } else if (error instanceof ManifestError || error instanceof UsageError) {
+  } else if (error instanceof ManifestError || error instanceof UsageError || error instanceof KubeError) {
     process.stderr.write(`ztctl: error: ${error.message}\n`);
     process.exitCode = EXIT.badInput;
   } else {

@@ -55,3 +55,15 @@ export {
   type FlowGraphDocument,
 } from './flow-graph';
 export { connectionsToMermaid, flowGraphToMermaid } from './mermaid';
+export {
+  groupOf,
+  type PostureCheck,
+  type PostureContext,
+  type PostureInput,
+  type PostureResult,
+  type PostureStatus,
+} from './posture/posture-check';
+export { POSTURE_CHECKS, postureContext, runPosture } from './posture/run-posture';
+export { DRIFT_KINDS, driftCheck, firstDifference } from './posture/drift-check';
+export { ISTIO_PROXY, podsReadyCheck } from './posture/pods-ready-check';
+export { PROBE_POD_LABEL } from './posture/workload-queries';

@@ -62,6 +62,7 @@ interface AuthzPolicy {
 }
 
 interface PeerAuthn {
+  readonly id: string;
   readonly namespace: string;
   readonly selector?: LabelSelector;
   readonly mode?: MtlsMode;
@@ -197,6 +198,7 @@ export class IstioLayer {
           portModes.set(Number(port), m === 'UNSET' ? undefined : (m as MtlsMode));
         }
         this.peerAuthn.push({
+          id: describeObject(obj),
           namespace,
           selector,
           mode: mode === 'UNSET' ? undefined : (mode as MtlsMode | undefined),
@@ -250,16 +252,42 @@ export class IstioLayer {
 
   /** The mTLS mode a destination enforces on a port (workload, then namespace, then mesh; PERMISSIVE by default). */
   mtlsMode(dst: Endpoint, port: number): MtlsMode {
+    return this.mtlsDecision(dst, port).mode;
+  }
+
+  /**
+   * The mTLS mode on a port and the PeerAuthentication field that decides it (workload port, workload, namespace,
+   * mesh); no `policy` when none applies and Istio's default (PERMISSIVE) holds.
+   */
+  mtlsDecision(dst: Endpoint, port: number): { mode: MtlsMode; policy?: string; field?: string } {
     const workload = this.peerAuthn.find(
       (p) => p.selector && p.namespace === dst.namespace && matchesLabelSelector(p.selector, dst.labels),
     );
     const ns = this.peerAuthn.find((p) => !p.selector && p.namespace === dst.namespace);
     const mesh = this.peerAuthn.find((p) => !p.selector && p.namespace === this.rootNamespace);
-    return (workload?.portModes.get(port) ??
-      workload?.mode ??
-      ns?.mode ??
-      mesh?.mode ??
-      'PERMISSIVE') as MtlsMode;
+    const portMode = workload?.portModes.get(port);
+    if (workload && portMode)
+      return { mode: portMode, policy: workload.id, field: `spec.portLevelMtls.${port}.mode` };
+    for (const p of [workload, ns, mesh])
+      if (p?.mode) return { mode: p.mode, policy: p.id, field: 'spec.mtls.mode' };
+    return { mode: 'PERMISSIVE' };
+  }
+
+  /** The AuthorizationPolicies that apply to a destination (its namespace's and the mesh root's), with their action. */
+  authorizationPoliciesFor(dst: Endpoint): ReadonlyArray<{
+    readonly id: string;
+    readonly action: string;
+    readonly rules: number;
+    readonly selector: boolean;
+  }> {
+    return this.authz
+      .filter((p) => this.applies(p.namespace, p.selector, dst))
+      .map((p) => ({
+        id: p.id,
+        action: p.action,
+        rules: p.rules.length,
+        selector: p.selector !== undefined,
+      }));
   }
 
   /** The SPIFFE principal of an endpoint. */

@@ -96,6 +96,19 @@ export class L4Engine {
     return this.policiesFor[dir][ep.idx].map((p) => p.id);
   }
 
+  /** The policies selecting an endpoint in a direction with their tier ('default' for Kubernetes NetworkPolicy). */
+  tieredPoliciesSelecting(
+    ep: Endpoint,
+    dir: 'ingress' | 'egress',
+  ): ReadonlyArray<{ readonly id: string; readonly tier: string }> {
+    return this.policiesFor[dir][ep.idx].map((p) => ({ id: p.id, tier: p.tier }));
+  }
+
+  /** The tiers in evaluation order with their order and end-of-tier action, as the policies name them. */
+  tier(name: string): TierInfo | undefined {
+    return this.tierOf.get(name);
+  }
+
   private targetsOf(rule: CompiledRule, dir: 'ingress' | 'egress'): RuleTargets {
     const blocks = this.externalBlocks[dir];
     let t = this.targets.get(rule);
