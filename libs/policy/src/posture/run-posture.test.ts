@@ -11,6 +11,9 @@ import { runPosture } from './run-posture';
 // WHEN one thing is changed, THEN exactly the checks about that thing fail, naming the object and field.
 const root = join(__dirname, '..', '..', '..', '..');
 const graph = parseFlowGraph(readFileSync(join(root, 'k8s', 'flows.yaml'), 'utf8'), 'k8s/flows.yaml');
+/** The line of the flow graph's flow from `from` to `to`, as drift rows name it. */
+const flowLine = (from: string, to: string): number =>
+  graph.flowLines[graph.document.flows.findIndex((flow) => flow.from === from && flow.to === to)];
 const render = spawnSync('kubectl', ['kustomize', join(root, 'k8s', 'overlays', 'zero-trust')], {
   encoding: 'utf8',
 });
@@ -161,7 +164,7 @@ describe.skipIf(unavailable)('posture checks over API objects', () => {
       () => edit(healthy(), 'Tier', 'ztmesh-identity', (o) => (o.spec.order = 2_000_000)),
       [
         'default deny (Calico) | Tier ztmesh-identity | spec.order | 2000000',
-        'drift (objects) | Tier ztmesh-identity | spec.order | 100 -> 2000000',
+        'drift (objects) | Tier ztmesh-identity | spec.order | 2000 -> 2000000',
       ],
     ],
     [
@@ -176,8 +179,8 @@ describe.skipIf(unavailable)('posture checks over API objects', () => {
       [
         'own ServiceAccount | Deployment webapp/backend | spec.template.spec.serviceAccountName | backend',
         'own ServiceAccount | Deployment webapp/frontend | spec.template.spec.serviceAccountName | backend',
-        'drift (flows) | FlowGraph k8s/flows.yaml | line 47 | istio-system/ingress-gateway[Peer] -> webapp/frontend[Deployment] TCP 8080',
-        'drift (flows) | FlowGraph k8s/flows.yaml | line 79 | webapp/frontend[Deployment] -> webapp/backend[Deployment] TCP 5000',
+        `drift (flows) | FlowGraph k8s/flows.yaml | line ${flowLine('ingress-gateway', 'frontend')} | istio-system/ingress-gateway[Peer] -> webapp/frontend[Deployment] TCP 8080`,
+        `drift (flows) | FlowGraph k8s/flows.yaml | line ${flowLine('frontend', 'backend')} | webapp/frontend[Deployment] -> webapp/backend[Deployment] TCP 5000`,
       ],
     ],
     [
@@ -194,7 +197,7 @@ describe.skipIf(unavailable)('posture checks over API objects', () => {
       [
         'AuthorizationPolicy | Deployment webapp/backend | AuthorizationPolicy | AuthorizationPolicy webapp/allow-nothing (ALLOW)',
         'drift (objects) | AuthorizationPolicy webapp/backend |  | ',
-        'drift (flows) | FlowGraph k8s/flows.yaml | line 79 | webapp/frontend[Deployment] -> webapp/backend[Deployment] TCP 5000',
+        `drift (flows) | FlowGraph k8s/flows.yaml | line ${flowLine('frontend', 'backend')} | webapp/frontend[Deployment] -> webapp/backend[Deployment] TCP 5000`,
       ],
     ],
     [
