@@ -82,3 +82,16 @@ describe('backend routes', () => {
     expect(await bare.metrics.registry.metrics()).not.toContain('route="/api/data"');
   });
 });
+
+describe('backend pod name', () => {
+  it('reports POD_NAME as its hostname when set, so two local replicas tell themselves apart', async () => {
+    const logger = createLogger({ name: 'backend', level: 'silent', pretty: false });
+    const app = buildApp(loadBackendConfig({ POD_NAME: 'backend-a' }), {
+      logger,
+      metrics: createMetrics({ defaultMetrics: false }),
+      readiness: createReadiness(),
+    });
+    expect((await app.inject('/api/data')).json().hostname).toBe('backend-a');
+    expect((await app.inject('/')).json().hostname).toBe('backend-a');
+  });
+});

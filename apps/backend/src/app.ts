@@ -14,7 +14,7 @@ export type BackendDeps = Pick<ServiceDeps, 'logger' | 'readiness'> &
 /** Builds the backend: shared service plumbing (health, readiness, errors, logs, metrics) plus its API routes. */
 export function buildApp(config: BackendConfig, deps: BackendDeps): FastifyInstance {
   // A pod's hostname never changes; reading it once spares a system call per request.
-  const osName = osHostname();
+  const osName = config.POD_NAME || osHostname();
   const routeDeps: RouteDeps = {
     hostname: deps.hostname ?? (() => osName),
     now: deps.now ?? (() => new Date()),

@@ -6,6 +6,11 @@ export const BackendConfigSchema = Type.Object({
   ...ServiceConfigProperties,
   ...RequestObservabilityProperties,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000, description: '0 picks a free port' }),
+  // In Kubernetes the OS hostname is the pod name; locally two replicas on one machine need names of their own.
+  POD_NAME: Type.String({
+    default: '',
+    description: 'The name reported as hostname; empty: the OS hostname',
+  }),
 });
 
 /** The backend's validated configuration. */

@@ -3,10 +3,21 @@
 (function () {
   'use strict';
 
-  const LOG_ROWS = 20;
-  const BURST_SIZE = 10;
+  const LOG_ROWS = 25;
+  const SPARK_POINTS = 40;
+  const DATA_PATH = '/api/backend/api/data';
+  // The poll interval: 2 s, or `?interval=<ms>` (250 ms to 60 s) for a livelier view or a test.
+  const INTERVAL_MS = (function () {
+    const asked = Number(new URLSearchParams(location.search).get('interval'));
+    return Number.isFinite(asked) && asked >= 250 && asked <= 60000 ? Math.round(asked) : 2000;
+  })();
+
   const tally = new Map();
+  const latencies = [];
   let total = 0;
+  let paused = false;
+  let timer = null;
+  let inFlight = false;
 
   function $(id) {
     return document.getElementById(id);
@@ -59,6 +70,64 @@
     return result.ok && result.body && typeof result.body.hostname === 'string' ? result.body.hostname : '';
   }
 
+  function bodyText(result) {
+    return typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
+  }
+
+  // What a result means, in words a person beside Kiali would use; `condition` is the CSS/test hook.
+  function classify(result) {
+    const text = bodyText(result) || '';
+    if (result.ok) {
+      return {
+        condition: 'ok',
+        title: 'Backend answering',
+        detail:
+          'Last call answered by ' + (hostnameOf(result) || 'the backend') + ' in ' + result.ms + ' ms.',
+      };
+    }
+    switch (result.status) {
+      case 0:
+        return {
+          condition: 'unreachable',
+          title: 'Frontend unreachable',
+          detail: 'The browser could not reach the frontend at all (' + text + ').',
+        };
+      case 502:
+        return {
+          condition: 'down',
+          title: 'Backend down (502)',
+          detail: 'The frontend could not reach any backend pod: it refused the connection or closed it.',
+        };
+      case 504:
+        return {
+          condition: 'slow',
+          title: 'Backend slow (504)',
+          detail: 'The backend did not answer within the frontend\u2019s upstream timeout.',
+        };
+      case 403:
+        return {
+          condition: 'refused',
+          title: /RBAC: access denied/.test(text) ? 'Refused by the mesh (403)' : 'Forbidden (403)',
+          detail: /RBAC: access denied/.test(text)
+            ? 'An Istio AuthorizationPolicy denied this call: \u201cRBAC: access denied\u201d.'
+            : 'The call was refused: ' + text.slice(0, 120),
+        };
+      case 429:
+        return {
+          condition: 'limited',
+          title: 'Rate-limited (429)',
+          detail:
+            'Too many requests: the mesh\u2019s rate limit turned this call away. Calls resume on their own.',
+        };
+      default:
+        return {
+          condition: 'error',
+          title: 'Unexpected answer (' + result.status + ')',
+          detail: text.slice(0, 160),
+        };
+    }
+  }
+
   function setState(id, up, label) {
     const element = $(id);
     element.dataset.state = up ? 'up' : 'down';
@@ -78,44 +147,95 @@
       return;
     }
     const rows = Array.from(tally.entries()).sort(function (a, b) {
-      return b[1] - a[1] || a[0].localeCompare(b[0]);
+      return a[0].localeCompare(b[0]);
     });
     rows.forEach(function (entry) {
+      const percent = Math.round((entry[1] / total) * 100);
       const tr = document.createElement('tr');
       const share = document.createElement('meter');
       share.min = 0;
       share.max = total;
       share.value = entry[1];
-      share.textContent = entry[1] + ' of ' + total;
-      share.setAttribute('aria-label', 'Share of ' + entry[0] + ': ' + entry[1] + ' of ' + total);
+      share.textContent = percent + '%';
+      share.setAttribute('aria-label', 'Share of ' + entry[0] + ': ' + percent + ' percent');
       const shareCell = document.createElement('td');
-      shareCell.append(share);
+      shareCell.className = 'share';
+      const label = document.createElement('span');
+      label.className = 'percent';
+      label.textContent = percent + '%';
+      shareCell.append(share, label);
       tr.append(cell(entry[0], 'mono'), cell(String(entry[1]), 'num'), shareCell);
       tr.dataset.hostname = entry[0];
       body.append(tr);
     });
   }
 
-  function record(label, result) {
+  function renderSparkline() {
+    const line = $('spark-line');
+    $('spark-count').textContent = String(latencies.length);
+    if (latencies.length === 0) {
+      line.setAttribute('points', '');
+      $('spark-summary').textContent = 'No calls yet';
+      return;
+    }
+    const max = Math.max.apply(null, latencies.concat([1]));
+    const step = latencies.length > 1 ? 300 / (SPARK_POINTS - 1) : 0;
+    const offset = 300 - step * (latencies.length - 1);
+    const points = latencies.map(function (ms, i) {
+      return (offset + i * step).toFixed(1) + ',' + (58 - (ms / max) * 54).toFixed(1);
+    });
+    line.setAttribute('points', points.join(' '));
+    const sorted = latencies.slice().sort(function (a, b) {
+      return a - b;
+    });
+    $('spark-summary').textContent =
+      'last ' +
+      latencies[latencies.length - 1] +
+      ' ms, median ' +
+      sorted[Math.floor(sorted.length / 2)] +
+      ' ms, max ' +
+      sorted[sorted.length - 1] +
+      ' ms';
+  }
+
+  function routeOf(path) {
+    return path.replace(/^\/api\/backend/, '') || '/';
+  }
+
+  // Adds one call to the stream, the tally and the sparkline; returns what it meant.
+  function record(result) {
+    const meaning = classify(result);
     const hostname = hostnameOf(result);
     if (hostname) {
       tally.set(hostname, (tally.get(hostname) || 0) + 1);
       total += 1;
       renderTally();
     }
+    latencies.push(result.ms);
+    while (latencies.length > SPARK_POINTS) latencies.shift();
+    renderSparkline();
+
     const tr = document.createElement('tr');
+    tr.dataset.condition = meaning.condition;
     const status = result.status === 0 ? 'network error' : String(result.status);
     tr.append(
       cell(new Date().toLocaleTimeString()),
-      cell(label),
+      cell('GET ' + routeOf(result.path), 'mono'),
       cell(status, result.ok ? 'status-ok' : 'status-bad'),
-      cell(hostname || '\u2014', 'mono'),
       cell(String(result.ms), 'num'),
-      cell(result.requestId || '\u2014', 'mono'),
+      cell(hostname || '\u2014', 'mono'),
     );
     const log = $('log-body');
     log.prepend(tr);
     while (log.rows.length > LOG_ROWS) log.deleteRow(-1);
+
+    const condition = $('condition');
+    condition.dataset.condition = meaning.condition;
+    $('condition-title').textContent = meaning.title;
+    $('condition-detail').textContent = meaning.detail;
+    setState('backend-state', result.ok, result.ok ? 'Up' : meaning.title);
+    if (hostname) $('backend-host').textContent = hostname;
+    $('backend-checked').textContent = new Date().toLocaleTimeString();
 
     $('last-meta').textContent =
       'GET ' +
@@ -128,13 +248,18 @@
       (hostname ? ', answered by ' + hostname : '');
     $('last-body').textContent =
       typeof result.body === 'string' ? result.body : JSON.stringify(result.body, null, 2);
-    return hostname;
+    return meaning;
   }
 
-  async function refreshStatus() {
-    const results = await Promise.all([call('/health'), call('/api/backend/')]);
-    const frontend = results[0];
-    const backend = results[1];
+  function formatUptime(seconds) {
+    const s = Math.floor(seconds);
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return (h ? h + ' h ' : '') + (h || m ? m + ' min ' : '') + (s % 60) + ' s';
+  }
+
+  async function refreshFrontend() {
+    const frontend = await call('/health');
     setState(
       'frontend-state',
       frontend.ok,
@@ -145,86 +270,83 @@
       frontend.ok && typeof frontend.body.uptimeSeconds === 'number'
         ? formatUptime(frontend.body.uptimeSeconds)
         : '\u2014';
-    setState(
-      'backend-state',
-      backend.ok,
-      backend.ok ? 'Up' : 'Down (' + (backend.status || 'network error') + ')',
-    );
-    $('backend-host').textContent = hostnameOf(backend) || '\u2014';
-    $('backend-checked').textContent = new Date().toLocaleTimeString();
-    record('backend status', backend);
   }
 
-  function formatUptime(seconds) {
-    const s = Math.floor(seconds);
-    const h = Math.floor(s / 3600);
-    const m = Math.floor((s % 3600) / 60);
-    return (h ? h + ' h ' : '') + (h || m ? m + ' min ' : '') + (s % 60) + ' s';
+  // --- polling: one call at a time, the next one INTERVAL_MS after the last finished; none while hidden ----------
+  function running() {
+    return !paused && document.visibilityState !== 'hidden';
   }
 
-  // Disables the buttons while a call is in flight, so one click is one call.
-  function action(run) {
-    return async function () {
-      const buttons = document.querySelectorAll('.actions button, #refresh-status');
-      buttons.forEach(function (button) {
-        button.disabled = true;
-      });
-      try {
-        await run();
-      } finally {
-        buttons.forEach(function (button) {
-          button.disabled = false;
-        });
-      }
-    };
+  function showPollState() {
+    const state = $('poll-state');
+    const seconds = INTERVAL_MS >= 1000 ? INTERVAL_MS / 1000 + ' s' : INTERVAL_MS + ' ms';
+    if (paused) state.textContent = 'Paused';
+    else if (document.visibilityState === 'hidden') state.textContent = 'Stopped while the tab is hidden';
+    else state.textContent = 'Polling every ' + seconds;
+    state.dataset.polling = running() ? 'yes' : 'no';
+    const button = $('pause');
+    button.textContent = paused ? 'Resume' : 'Pause';
+    button.setAttribute('aria-pressed', paused ? 'true' : 'false');
   }
 
-  async function fetchOne(label, path) {
-    const result = await call(path);
-    const hostname = record(label, result);
-    announce(
-      label +
-        ': ' +
-        (result.ok ? 'answered by ' + hostname : 'failed with ' + (result.status || 'a network error')),
-    );
+  function schedule(delayMs) {
+    clearTimeout(timer);
+    timer = null;
+    if (running()) timer = setTimeout(tick, delayMs);
   }
 
-  async function fetchBurst() {
-    const answered = new Set();
-    let failed = 0;
-    for (let i = 0; i < BURST_SIZE; i += 1) {
-      const result = await call('/api/backend/api/data');
-      const hostname = record('data', result);
-      if (hostname) answered.add(hostname);
-      else failed += 1;
+  async function tick() {
+    timer = null;
+    if (!running() || inFlight) return;
+    inFlight = true;
+    try {
+      const results = await Promise.all([call(DATA_PATH), refreshFrontend()]);
+      record(results[0]);
+    } finally {
+      inFlight = false;
+      schedule(INTERVAL_MS);
     }
-    announce(BURST_SIZE + ' data calls: ' + answered.size + ' pod(s) answered, ' + failed + ' failed');
   }
 
-  function reset() {
+  $('pause').addEventListener('click', function () {
+    paused = !paused;
+    showPollState();
+    schedule(0);
+    announce(paused ? 'Polling paused' : 'Polling resumed');
+  });
+  document.addEventListener('visibilitychange', function () {
+    showPollState();
+    schedule(0);
+  });
+
+  // --- calls by hand ---------------------------------------------------------------------------------------------
+  function byHand(id, path, label) {
+    const button = $(id);
+    button.addEventListener('click', async function () {
+      button.disabled = true;
+      try {
+        const meaning = record(await call(path));
+        announce(label + ': ' + meaning.title);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  byHand('fetch-health', '/api/backend/health', 'health');
+  byHand('fetch-data', DATA_PATH, 'data');
+  $('reset').addEventListener('click', function () {
     tally.clear();
     total = 0;
+    latencies.length = 0;
     renderTally();
+    renderSparkline();
     $('log-body').replaceChildren();
     $('last-meta').textContent = '\u2014';
-    $('last-body').textContent = 'Press a button to call the backend.';
-    announce('Tally and call log cleared');
-  }
+    $('last-body').textContent = '\u2014';
+    announce('Tally, sparkline and call log cleared');
+  });
 
-  $('refresh-status').addEventListener('click', action(refreshStatus));
-  $('fetch-health').addEventListener(
-    'click',
-    action(function () {
-      return fetchOne('health', '/api/backend/health');
-    }),
-  );
-  $('fetch-data').addEventListener(
-    'click',
-    action(function () {
-      return fetchOne('data', '/api/backend/api/data');
-    }),
-  );
-  $('fetch-burst').addEventListener('click', action(fetchBurst));
-  $('reset').addEventListener('click', reset);
-  action(refreshStatus)();
+  showPollState();
+  schedule(0);
 })();
