@@ -19,7 +19,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,7 +188,9 @@ async function waitFor(name, proc, what, check, timeoutMs = READY_TIMEOUT_MS) {
   }
 }
 
+/** GET over http or https (by the URL's scheme), 5 s bound: the status and the body. */
 function get(url, options = {}) {
+  const request = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(url, { ...options, timeout: 5000 }, (res) => {
       let body = '';
@@ -217,7 +220,7 @@ async function startEtcd(bins) {
       '--log-level=warn',
     ]);
     const outcome = await waitFor('etcd', proc, 'healthy', async () => {
-      const res = await httpGet(`http://${HOST}:${client}/health`);
+      const res = await get(`http://${HOST}:${client}/health`);
       return res.status === 200 && /"health":\s*"true"/.test(res.body);
     });
     if (outcome === 'ready') return { ...proc, url: `http://${HOST}:${client}` };
@@ -225,21 +228,6 @@ async function startEtcd(bins) {
       fail(`etcd exited at start; its log ends:\n${logTail('etcd')}`);
     say(`etcd: port ${client} or ${peer} taken meanwhile, trying others`);
   }
-}
-
-async function httpGet(url) {
-  const { request: plain } = await import('node:http');
-  return new Promise((resolve, reject) => {
-    const req = plain(url, { timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** The API server's port asked for in ZTMESH_CONTROL_PLANE_PORT (0: any). */
