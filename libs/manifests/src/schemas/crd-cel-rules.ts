@@ -59,7 +59,7 @@ export function createCrdCelChecker(schemas: ReadonlyMap<string, JsonSchema>): C
       if (!schema) return { problems, unchecked };
       const visit = (node: JsonSchema, value: unknown, path: string): void => {
         if (value === undefined || value === null) return;
-        const self = toCel(node, value);
+        const self = value;
         for (const rule of (node['x-kubernetes-validations'] ?? []) as ValidationRule[]) {
           if (/\boldSelf\b/.test(rule.rule)) continue;
           const at = rule.fieldPath ? `${path}${rule.fieldPath}` : path || '<root>';
@@ -99,11 +99,12 @@ export function createCrdCelChecker(schemas: ReadonlyMap<string, JsonSchema>): C
           ...(generateName === undefined ? {} : { generateName }),
         },
       };
-      visit(
-        { ...schema, properties: { ...(schema.properties ?? {}), metadata: { type: 'object' } } },
-        root,
-        '',
-      );
+      // Converted once at the root (not at each node): visit walks CEL values.
+      const rootSchema = {
+        ...schema,
+        properties: { ...(schema.properties ?? {}), metadata: { type: 'object' } },
+      };
+      visit(rootSchema, toCel(rootSchema, root), '');
       return { problems, unchecked };
     },
   };
