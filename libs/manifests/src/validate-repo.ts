@@ -30,6 +30,7 @@ import {
   renderKustomization,
 } from './render/render-kustomization';
 import { createCoreSchemaValidator } from './schemas/core-schema-validator';
+import { createCrdCelChecker, type CrdCelChecker } from './schemas/crd-cel-rules';
 import {
   createCrdSchemaValidator,
   loadCrdSchemas,
@@ -127,7 +128,9 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
   const omitted: string[] = [];
   const findings: Finding[] = [];
 
-  const crd = loadCrdValidator(schemas, skipped);
+  const crdSchemas = schemas.dir ? loadCrdSchemas(schemas.dir) : undefined;
+  const crd = loadCrdValidator(crdSchemas, schemas, skipped);
+  const cel = crdSchemas ? createCrdCelChecker(crdSchemas) : undefined;
   const skaffold = readSkaffold(repoRoot, schemas, skipped, findings);
 
   const targets = options.targets ?? discoverTargets(repoRoot);
@@ -168,6 +171,7 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
             message: problem,
           });
         }
+        findings.push(...celFindings(object, result.target, cel, skipped));
       }
       let routes: CheckContext['routes'];
       if (observer) {
@@ -203,7 +207,7 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
   }
   return {
     targets: summaries,
-    checks: ['schema', ...checks.map((check) => check.name), 'skaffold-references', 'kustomizations'],
+    checks: ['schema', 'cel', ...checks.map((check) => check.name), 'skaffold-references', 'kustomizations'],
     findings,
     skipped: [...new Set(skipped)],
     omitted,
@@ -216,12 +220,30 @@ function schemasMissing(schemas: SchemasLookup): string {
   return `no upstream schemas in ${schemas.looked.join(' or ')}; run \`ztctl schemas fetch\` (or pass --schemas DIR)`;
 }
 
-function loadCrdValidator(schemas: SchemasLookup, skipped: string[]): CrdSchemaValidator | undefined {
-  if (!schemas.dir) {
+function loadCrdValidator(
+  crdSchemas: ReturnType<typeof loadCrdSchemas> | undefined,
+  schemas: SchemasLookup,
+  skipped: string[],
+): CrdSchemaValidator | undefined {
+  if (!crdSchemas) {
     skipped.push(`Istio and Calico CRD schemas: ${schemasMissing(schemas)}`);
     return undefined;
   }
-  return createCrdSchemaValidator(loadCrdSchemas(schemas.dir));
+  return createCrdSchemaValidator(crdSchemas);
+}
+
+/** The CRD's CEL rules (x-kubernetes-validations) on `object`: broken ones as findings, unevaluable ones skipped. */
+function celFindings(
+  object: ManifestObject,
+  target: string,
+  cel: CrdCelChecker | undefined,
+  skipped: string[],
+): Finding[] {
+  if (!cel) return [];
+  const verdict = cel.check(object);
+  const ref = objectRef(object);
+  skipped.push(...verdict.unchecked.map((reason) => `CEL rule of ${ref} in ${target}: ${reason}`));
+  return verdict.problems.map((problem) => ({ check: 'cel', target, object: ref, message: problem }));
 }
 
 function schemaProblems(
