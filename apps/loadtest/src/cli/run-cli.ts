@@ -193,6 +193,12 @@ export function createProgram(setExit: (code: number) => void): Command {
         .argParser(parseStatuses)
         .default([403], '403'),
     )
+    .addOption(
+      new Option(
+        '--termination-message <path>',
+        'also write the verdict {"target","verdict","allowed","status","reason"} as JSON to this file',
+      ).default(undefined, '/dev/termination-log when it exists, as in a pod'),
+    )
     .addHelpText(
       'after',
       '\nallowed: an HTTP answer other than a blocked status came back (a 404 still proves the connection).\n' +
@@ -202,9 +208,16 @@ export function createProgram(setExit: (code: number) => void): Command {
     .action(
       async (
         url: string,
-        flags: { timeout: number; method: string; header?: [string, string][]; blockedStatus: number[] },
+        flags: {
+          timeout: number;
+          method: string;
+          header?: [string, string][];
+          blockedStatus: number[];
+          terminationMessage?: string;
+        },
       ) => {
         const { runProbe } = await import('../probe/run-probe');
+        const verdictFile = await import('../probe/termination-message');
         const result = await runProbe({
           url: parseHttpUrl(url, 'probe URL'),
           timeoutMs: flags.timeout,
@@ -212,6 +225,9 @@ export function createProgram(setExit: (code: number) => void): Command {
           headers: Object.fromEntries(flags.header ?? []),
           blockedStatuses: flags.blockedStatus,
         });
+        // The verdict file first: the kubelet reads it once the process exits, whatever stdout does.
+        const path = verdictFile.terminationMessagePath(flags.terminationMessage);
+        if (path !== undefined) verdictFile.writeTerminationMessage(path, verdictFile.toProbeVerdict(result));
         await new Promise<void>((done) => process.stdout.write(`${JSON.stringify(result)}\n`, () => done()));
         setExit(
           result.outcome === 'allowed'
