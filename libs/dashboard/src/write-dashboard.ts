@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { renderDashboard } from './dashboard-file';
 
 // Bundled to dist/libs/dashboard/, so the repository root is three levels up from the bundle.
-const file = resolve(__dirname, '../../../k8s/components/observability/dashboards/ztmesh.json');
+const file = resolve(__dirname, '../../../observability/dashboards/ztmesh.json');
 mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, renderDashboard());
 process.stdout.write(`wrote ${file}\n`);
