@@ -1,7 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
-  filesUnder,
   findKubectl,
   isKustomizationDir,
   manifestFilesUnder,
