@@ -1,11 +1,14 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
-  filesUnder,
   findKubectl,
   isKustomizationDir,
+  manifestFilesUnder,
   ManifestInputError,
+  MAX_INPUT_BYTES,
+  readManifestFile,
   renderKustomization,
+  tooLarge,
 } from '@ztmesh/manifests';
 import { parseManifests, type ManifestObject } from '@ztmesh/policy';
 import { UsageError } from './exit-codes';
@@ -29,20 +32,46 @@ async function renderKustomize(dir: string): Promise<string> {
   }
 }
 
-/** Reads manifests from a file, a directory (recursively), a Kustomize directory (rendered) or `-` (stdin). */
+/** Text from stdin, a render or files, refused above MAX_INPUT_BYTES before it is parsed. */
+function withinLimit(text: string, display: string): string {
+  const size = Buffer.byteLength(text);
+  if (size > MAX_INPUT_BYTES) throw tooLarge(display, size, MAX_INPUT_BYTES);
+  return text;
+}
+
+/**
+ * Reads manifests from a file, a directory (recursively), a Kustomize directory (rendered) or `-` (stdin), through
+ * the validator's reader: regular files only, links kept inside the input, UTF-8, at most MAX_INPUT_BYTES.
+ */
 export async function loadManifests(
   input: string,
   readStdin: () => string = () => readFileSync(0, 'utf8'),
 ): Promise<ManifestObject[]> {
-  if (input === '-') return parseManifests(readStdin(), '<stdin>');
-  if (!existsSync(input)) throw new UsageError(`${input}: no such file or directory`);
-  if (statSync(input).isDirectory()) {
-    if (isKustomizationDir(input))
-      return parseManifests(await renderKustomize(input), `${input} (kustomize)`);
-    const files = filesUnder(input, /\.(ya?ml|json)$/i);
+  if (input === '-') return parseManifests(withinLimit(readStdin(), '<stdin>'), '<stdin>');
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(input).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `${input}: ${code === 'ELOOP' ? 'symbolic link loop' : code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`,
+    );
+  }
+  if (isDirectory) {
+    if (isKustomizationDir(input)) {
+      const display = `${input} (kustomize)`;
+      return parseManifests(withinLimit(await renderKustomize(input), display), display);
+    }
+    const files = manifestFilesUnder(input, /\.(ya?ml|json)$/i);
     if (files.length === 0)
       throw new UsageError(`${input}: nothing to analyze: no .yaml, .yml or .json files`);
-    return files.flatMap((f) => parseManifests(readFileSync(f, 'utf8'), relative(process.cwd(), f) || f));
+    let left = MAX_INPUT_BYTES;
+    return files.flatMap((f) => {
+      const display = relative(process.cwd(), f) || f;
+      const text = readManifestFile(f, { displayPath: display, maxBytes: left });
+      left -= Buffer.byteLength(text);
+      return parseManifests(text, display);
+    });
   }
-  return parseManifests(readFileSync(input, 'utf8'), input);
+  return parseManifests(readManifestFile(input), input);
 }

@@ -67,6 +67,13 @@ export { quantity, serviceEnvNumber, workloadHygieneCheck } from './checks/workl
 export { envoyFilterOrderCheck, ISTIO_AUTHORIZATION_FILTER } from './checks/envoyfilter-order';
 export { filesUnder } from './files-under';
 export { strictManifestObjects } from './strict-manifest-objects';
+export {
+  manifestFilesUnder,
+  MAX_INPUT_BYTES,
+  readManifestFile,
+  tooLarge,
+  type ReadManifestOptions,
+} from './read/read-manifest-files';
 export { ManifestInputError } from './manifest-input-error';
 export {
   apiGroup,

@@ -38,6 +38,7 @@ import {
 } from './schemas/crd-schema-validator';
 import { createSkaffoldSchemaValidator } from './schemas/skaffold-schema-validator';
 import { findUpstreamSchemas, type SchemasLookup } from './schemas/upstream-schemas';
+import { readManifestFile } from './read/read-manifest-files';
 import { strictManifestObjects } from './strict-manifest-objects';
 import { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
 
@@ -145,8 +146,8 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
     targets.map(async (target) => {
       const path = resolve(repoRoot, target);
       if (/\.ya?ml$/.test(target)) {
-        if (!existsSync(path)) throw new ManifestInputError(target, 'no such file');
-        return { target, file: target, objects: strictManifestObjects(readFileSync(path, 'utf8'), target) };
+        const text = readManifestFile(path, { displayPath: target, within: repoRoot });
+        return { target, file: target, objects: strictManifestObjects(text, target) };
       }
       if (!kubectl.available) return undefined;
       const text = await renderKustomization(path, { kubectl: options.kubectl, displayPath: target });

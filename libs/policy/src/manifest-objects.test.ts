@@ -39,10 +39,10 @@ describe('parseManifests', () => {
     expect(error.message).toMatch(message);
   });
 
-  it('lets the later value of a repeated key win unless uniqueKeys asks to reject it', () => {
+  it('rejects a repeated key unless uniqueKeys: false lets the later value win', () => {
     const text = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n';
-    expect(parseManifests(text, 'dup.yaml')[0].metadata.name).toBe('b');
-    const error = errorOf(() => parseManifests(text, 'dup.yaml', { uniqueKeys: true }));
+    expect(parseManifests(text, 'dup.yaml', { uniqueKeys: false })[0].metadata.name).toBe('b');
+    const error = errorOf(() => parseManifests(text, 'dup.yaml'));
     expect(error.source).toEqual({ file: 'dup.yaml', line: 5 });
     expect(error.message).toMatch(/^dup\.yaml:5: invalid YAML: Map keys must be unique/);
   });

@@ -42,6 +42,50 @@ export function describeObject(obj: Pick<ManifestObject, 'kind' | 'metadata'>): 
 
 const LIST_KINDS = /List$/;
 
+/** Aliases one document may expand: far above any real manifest, far below a "billion laughs" bomb. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** Nesting depth one document may reach: real manifests stay under 30; 10k levels overflow the stack. */
+export const MAX_NESTING_DEPTH = 200;
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a sequence';
+  return typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
+}
+
+/** The first place where `text` nests deeper than MAX_NESTING_DEPTH brackets or indentation levels, or -1. */
+function tooDeepAt(text: string): number {
+  // Flow collections: count brackets outside quotes and comments (a cheap over-estimate is fine: the bound is generous).
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = '';
+      else if (c === '\\' && quote === '"') i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      if (i === 0 || /[\s[{,:]/.test(text[i - 1])) quote = c;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      const end = text.indexOf('\n', i);
+      if (end < 0) break;
+      i = end;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING_DEPTH) return i;
+    } else if (c === ']' || c === '}') {
+      depth = Math.max(0, depth - 1);
+    } else if (c === '\n') {
+      // Block collections: two columns per level is the least YAML allows in practice.
+      let indent = 0;
+      while (text[i + 1 + indent] === ' ' || text[i + 1 + indent] === '-') indent++;
+      if (indent > MAX_NESTING_DEPTH * 2 && depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
 function lineOf(node: Node | null | undefined, counter: LineCounter): number {
   const offset = node?.range?.[0];
   return offset === undefined ? 1 : counter.linePos(offset).line;
@@ -54,16 +98,41 @@ function toObject(value: unknown, source: SourceRef): ManifestObject {
   const record = value as Record<string, unknown>;
   if (typeof record.kind !== 'string' || record.kind === '')
     throw new ManifestError(source, '', 'kind: required');
-  const metadata = (record.metadata ?? {}) as ManifestObject['metadata'];
+  if (record.metadata === undefined || record.metadata === null) {
+    // A List wrapper may omit it (its items carry their own); every other object is named by it.
+    if (LIST_KINDS.test(record.kind))
+      return {
+        ...record,
+        apiVersion: String(record.apiVersion ?? ''),
+        kind: record.kind,
+        metadata: {},
+        source,
+      };
+    throw new ManifestError(source, record.kind, 'metadata: required');
+  }
+  const metadata = record.metadata as ManifestObject['metadata'];
   if (typeof metadata !== 'object' || Array.isArray(metadata)) {
     throw new ManifestError(source, record.kind, 'metadata: must be a mapping');
+  }
+  for (const field of ['name', 'namespace'] as const) {
+    const value = metadata[field] as unknown;
+    // A mapping or number here printed as `[object Object]` or matched nothing, silently.
+    if (value !== undefined && typeof value !== 'string')
+      throw new ManifestError(
+        source,
+        record.kind,
+        `metadata.${field}: must be a string, not ${describeType(value)}`,
+      );
   }
   return { ...record, apiVersion: String(record.apiVersion ?? ''), kind: record.kind, metadata, source };
 }
 
 /** Options for parseManifests. */
 export interface ParseManifestsOptions {
-  /** Reject a mapping that repeats a key as invalid YAML (default false: the later value wins). */
+  /**
+   * Reject a mapping that repeats a key as invalid YAML (default true: a repeated key is how a second selector or
+   * port hides behind the first, and kubectl rejects it too). False lets the later value win.
+   */
   readonly uniqueKeys?: boolean;
 }
 
@@ -77,10 +146,19 @@ export function parseManifests(
   options: ParseManifestsOptions = {},
 ): ManifestObject[] {
   const counter = new LineCounter();
+  const deep = tooDeepAt(text);
+  if (deep >= 0) {
+    const line = text.slice(0, deep).split('\n').length;
+    throw new ManifestError(
+      { file, line },
+      '',
+      `invalid YAML: nested deeper than ${MAX_NESTING_DEPTH} levels`,
+    );
+  }
   const docs = parseAllDocuments(text, {
     lineCounter: counter,
     prettyErrors: false,
-    uniqueKeys: options.uniqueKeys ?? false,
+    uniqueKeys: options.uniqueKeys ?? true,
   });
   const out: ManifestObject[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
@@ -90,7 +168,15 @@ export function parseManifests(
       throw new ManifestError({ file, line }, '', `invalid YAML: ${error.message.split('\n')[0]}`);
     }
     if (doc.contents === null) continue;
-    const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+    } catch (error) {
+      // yaml throws a ReferenceError on an alias bomb (and on an alias to nothing): bad input, not a crash.
+      if (!(error instanceof ReferenceError)) throw error;
+      const line = lineOf(doc.contents, counter);
+      throw new ManifestError({ file, line }, '', `invalid YAML: ${error.message.split('\n')[0]}`);
+    }
     if (value === null || value === undefined) continue;
     const source = { file, line: lineOf(doc.contents, counter) };
     const obj = toObject(value, source);
