@@ -23,6 +23,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const BACKEND_BUNDLE = join(ROOT, 'dist/apps/backend/main.cjs');
 const FRONTEND_BUNDLE = join(ROOT, 'dist/apps/frontend/main.cjs');
+const BARE_PROXY = join(HERE, 'bare-proxy.mjs');
 
 const { values: args } = parseArgs({
   options: {
@@ -396,6 +397,22 @@ async function defineTargets() {
             logFile: join(work, 'frontend.log'),
           }),
       });
+      const barePort = await freePort();
+      targets.push({
+        name: 'bare node:http + undici proxy',
+        group: 'proxy',
+        bare: true,
+        port: barePort,
+        prefix: '/api/backend',
+        start: () =>
+          startProcess('bare-proxy', 'node', [BARE_PROXY], {
+            env: {
+              PORT: String(barePort),
+              UPSTREAM: `http://127.0.0.1:${upstreamPort}`,
+              PREFIX: '/api/backend',
+            },
+          }),
+      });
       if (has('nginx')) {
         const nginxPort = await freePort();
         const dir = join(work, 'nginx');
@@ -525,6 +542,7 @@ async function main() {
   const flaskBest = rows.filter((r) => r.flask).sort((a, b) => b.rps - a.rps)[0];
   const frontend = byName('frontend proxy (as shipped)');
   const nginx = rows.find((r) => r.nginx);
+  const bare = byName('bare node:http + undici proxy');
   // Per-repetition ratios pair measurements taken minutes apart at most, so a noisy neighbour moves both.
   const pairRatio = (a, b, key = 'rps') =>
     median(a.samples.map((s, i) => s[key] / (b.samples[i]?.[key] ?? Number.NaN)));
@@ -557,6 +575,22 @@ async function main() {
       value: frontend.p99Ms / nginx.p99Ms,
       ceiling: 1.5,
       pairs: pairRatio(frontend, nginx, 'p99Ms'),
+    });
+  }
+  if (frontend && bare) {
+    // The shipped proxy (request logging and metrics on) against the ceiling of any Node proxy: what Fastify,
+    // the allow-list, the logs, the metrics and the hardening cost per request. Goal <= 1.1x.
+    ratios.push({
+      what: 'frontend proxy / bare Node proxy CPU per request',
+      value: frontend.cpuUsPerReq / bare.cpuUsPerReq,
+      ceiling: 1.2,
+      pairs: pairRatio(frontend, bare, 'cpuUsPerReq'),
+    });
+    ratios.push({
+      what: 'frontend proxy / bare Node proxy p99',
+      value: frontend.p99Ms / bare.p99Ms,
+      ceiling: 1.3,
+      pairs: pairRatio(frontend, bare, 'p99Ms'),
     });
   }
   for (const ratio of ratios) {
@@ -602,7 +636,7 @@ async function main() {
     for (const ratio of ratios) {
       const bound = ratio.floor !== undefined ? `floor >= ${ratio.floor}` : `bound <= ${ratio.ceiling}`;
       console.log(
-        `${ratio.what.padEnd(52)} ${fmt(ratio.value, 2).padStart(6)}x  (median of per-rep ratios ${fmt(ratio.pairs, 2)}x)  ${bound}  ${ratio.pass === undefined ? 'not judged (split layout)' : ratio.pass ? 'PASS' : 'FAIL'}`,
+        `${ratio.what.padEnd(50)} ${fmt(ratio.value, 2).padStart(6)}x  (median of per-rep ratios ${fmt(ratio.pairs, 2)}x)  ${bound}  ${ratio.pass === undefined ? 'not judged (split layout)' : ratio.pass ? 'PASS' : 'FAIL'}`,
       );
     }
     if (shipped) console.log(`\nbackend (as shipped) wrote ${shippedLogLines} log lines to ${logFile}`);
