@@ -13,13 +13,16 @@ if (!kubectl.available) console.warn(`SKIPPED dashboard/kustomize: ${kubectl.rea
 describe.skipIf(!kubectl.available)('observability/ rendered by kustomize', () => {
   it('is one labelled ConfigMap in istio-system with the generated dashboard', async () => {
     const rendered = await renderKustomization(join(__dirname, '../../../observability'));
-    const objects = parseAllDocuments(rendered).map((doc) => doc.toJS() as Record<string, never>);
+    const objects = parseAllDocuments(rendered).map(
+      (doc) =>
+        doc.toJS() as {
+          kind: string;
+          metadata: { name: string; namespace: string; labels: Record<string, string> };
+          data: Record<string, string>;
+        },
+    );
     expect(objects).toHaveLength(1);
-    const [configMap] = objects as {
-      kind: string;
-      metadata: { name: string; namespace: string; labels: Record<string, string> };
-      data: Record<string, string>;
-    }[];
+    const [configMap] = objects;
     expect(configMap?.kind).toBe('ConfigMap');
     expect(configMap?.metadata.name).toBe('ztmesh-grafana-dashboards');
     expect(configMap?.metadata.namespace).toBe('istio-system');
