@@ -107,7 +107,24 @@ describe('ztctl analyze', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('MATCH: the manifests allow exactly the declared flows');
-    expect(r.stdout).toContain('Probes that must be denied: 27/27 denied');
+    expect(r.stdout).toContain('Probes that must be denied: 29/29 denied');
+    expect(r.stdout).toContain('Layout default: backend in webapp, frontend in webapp, loadtest in webapp');
+  });
+
+  it('holds the manifests to the layout --layout names: another placement is drift, an unknown one bad input', () => {
+    const held = ztctl(['analyze', fixture, '--flows', flows, '--layout', 'split', '-o', 'json']);
+    expect(held.code).toBe(1);
+    const json = JSON.parse(held.stdout) as { layout: { name: string }; missing: string[] };
+    expect(json.layout.name).toBe('split');
+    expect(json.missing).toEqual(['backend', 'frontend']);
+    expect(ztctl(['analyze', fixture, '--flows', flows, '--layout', 'splt'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--layout splt: not a layout of'),
+    });
+    expect(ztctl(['analyze', fixture, '--layout', 'split'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--layout split: a layout is of a flow graph; pass --flows too'),
+    });
   });
 
   it('exits 1 on drift, naming the flow and the layer', () => {

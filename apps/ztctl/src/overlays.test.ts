@@ -10,37 +10,40 @@ const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'ut
 if (!hasKubectl)
   console.warn('SKIPPED overlay analysis: kubectl is not installed (needed for `kubectl kustomize`)');
 
-describe.each(['zero-trust', 'loadtest'])('the %s overlay against k8s/flows.yaml', (overlay) => {
-  const dir = join('k8s', 'overlays', overlay);
-  const present = existsSync(join(root, dir, 'kustomization.yaml'));
-  if (!present) console.warn(`SKIPPED overlay analysis: ${dir} does not exist yet`);
+describe.each(['zero-trust', 'loadtest', 'zero-trust-split'])(
+  'the %s overlay against k8s/flows.yaml',
+  (overlay) => {
+    const dir = join('k8s', 'overlays', overlay);
+    const present = existsSync(join(root, dir, 'kustomization.yaml'));
+    if (!present) console.warn(`SKIPPED overlay analysis: ${dir} does not exist yet`);
 
-  it.skipIf(!hasKubectl || !present)('allows exactly the declared flows and denies every probe', () => {
-    const r = spawnSync(
-      process.execPath,
-      [bundle, 'analyze', dir, '--flows', 'k8s/flows.yaml', '-o', 'json'],
-      { cwd: root, encoding: 'utf8', timeout: 60_000 },
-    );
-    expect(r.status, r.stderr).not.toBe(2);
-    const diff = JSON.parse(r.stdout) as {
-      match: boolean;
-      blocked: unknown[];
-      overPermissive: unknown[];
-      probes: Array<{ denied: boolean }>;
-      unresolved: unknown[];
-    };
-    // Each list is asserted on its own so that a failure names the drift.
-    expect(diff.blocked, 'declared flows the manifests block').toEqual([]);
-    expect(diff.overPermissive, 'flows allowed but not declared').toEqual([]);
-    expect(
-      diff.probes.filter((p) => !p.denied),
-      'probes that get through',
-    ).toEqual([]);
-    expect(diff.unresolved, 'unresolved references').toEqual([]);
-    expect(diff.match).toBe(true);
-    expect(r.status).toBe(0);
-  });
-});
+    it.skipIf(!hasKubectl || !present)('allows exactly the declared flows and denies every probe', () => {
+      const r = spawnSync(
+        process.execPath,
+        [bundle, 'analyze', dir, '--flows', 'k8s/flows.yaml', '-o', 'json'],
+        { cwd: root, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(r.status, r.stderr).not.toBe(2);
+      const diff = JSON.parse(r.stdout) as {
+        match: boolean;
+        blocked: unknown[];
+        overPermissive: unknown[];
+        probes: Array<{ denied: boolean }>;
+        unresolved: unknown[];
+      };
+      // Each list is asserted on its own so that a failure names the drift.
+      expect(diff.blocked, 'declared flows the manifests block').toEqual([]);
+      expect(diff.overPermissive, 'flows allowed but not declared').toEqual([]);
+      expect(
+        diff.probes.filter((p) => !p.denied),
+        'probes that get through',
+      ).toEqual([]);
+      expect(diff.unresolved, 'unresolved references').toEqual([]);
+      expect(diff.match).toBe(true);
+      expect(r.status).toBe(0);
+    });
+  },
+);
 
 // The deploy engineer's one-layer renderings: each must show the other layer missing, proving the diff is per layer.
 describe.each([

@@ -35,6 +35,8 @@ export function renderConnectionsTable(analysis: Analysis): string {
 /** The diff against the flow graph for people: declared flows, drift and probes. */
 export function renderDiffTable(diff: FlowDiff): string {
   const out: string[] = [];
+  const placed = [...diff.placement.namespaceOf].map(([w, ns]) => `${w} in ${ns}`).join(', ');
+  out.push(wrapLine(`Layout ${diff.placement.layout}: ${placed}`), '');
   const declared: string[][] = [];
   for (const d of diff.declared) {
     const http = d.http ? `${d.http.methods?.join(',') ?? '*'} ${d.http.paths?.join(' ') ?? '*'}` : '';
@@ -97,6 +99,10 @@ export function renderDiffTable(diff: FlowDiff): string {
 export function diffToJson(diff: FlowDiff): unknown {
   return {
     match: diff.match,
+    layout: {
+      name: diff.placement.layout,
+      namespaces: Object.fromEntries(diff.placement.namespaceOf),
+    },
     declared: diff.declared,
     blocked: diff.blocked,
     overPermissive: diff.overPermissive,

@@ -26,6 +26,7 @@ describe('diff against the declared flow graph (k8s/flows.yaml)', () => {
     expect(diff.unresolved).toEqual([]);
     expect(diff.probes.filter((p) => !p.denied)).toEqual([]);
     expect(diff.match).toBe(true);
+    expect(diff.placement.layout).toBe('default');
     // 3 gateway/loadtest/frontend HTTP flows, 6 Prometheus scrapes, 6 DNS and 3 istiod flows.
     expect(diff.declared).toHaveLength(18);
     expect(new Set(diff.probes.map((p) => p.probe))).toEqual(
@@ -34,6 +35,8 @@ describe('diff against the declared flow graph (k8s/flows.yaml)', () => {
         'pod in another namespace',
         "copies frontend's labels under another ServiceAccount",
         "copies loadtest's labels under another ServiceAccount",
+        "frontend's labels and ServiceAccount name in namespace ztctl-probe",
+        "loadtest's labels and ServiceAccount name in namespace ztctl-probe",
         "the loadtest's unauthorized scenario (loadtest may not reach backend)",
         'the gateway reaches the frontend only',
         'app metrics only through the sidecar merge, never directly',
@@ -184,6 +187,16 @@ describe('the flow graph file', () => {
         'to: backnd\n    port: 5000\n    why: The proxy',
       ),
       /\/flows\/2\/to: "backnd" is neither a declared workload/,
+    ],
+    [
+      'a layout placing an undeclared workload',
+      flowsText.replace('    backend: webapp-backend\n', '    backnd: webapp-backend\n'),
+      /k8s\/flows.yaml:\d+: FlowGraph: \/layouts\/split\/backnd: "backnd" is not a declared workload/,
+    ],
+    [
+      'a layout namespace that is no namespace name',
+      flowsText.replace('    backend: webapp-backend\n', '    backend: Webapp_Backend\n'),
+      /\/layouts\/split\/backend must match pattern/,
     ],
     ['invalid YAML', 'flows: [unclosed', /invalid YAML/],
   ])('rejects %s, naming file, line and field', (_name, text, message) => {

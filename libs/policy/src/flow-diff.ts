@@ -1,6 +1,13 @@
 import { analyze, type Analysis, type AnalyzeOptions } from './analyze';
 import { ConnSet, type Protocol } from './conn-set';
-import { flowPorts, peerWorkloads, resolveRef, type FlowGraph } from './flow-graph';
+import {
+  choosePlacement,
+  flowPorts,
+  peerWorkloads,
+  resolveRef,
+  type FlowGraph,
+  type Placement,
+} from './flow-graph';
 import { formatIpRange } from './ip-set';
 import { SIDECAR_PORTS, type HttpRequestSet } from './istio-policies';
 import type { ManifestObject } from './manifest-objects';
@@ -59,25 +66,32 @@ export interface FlowDiff {
   readonly absent: readonly string[];
   /** Required workloads absent from these manifests: drift (their flows cannot be checked, so nothing passes). */
   readonly missing: readonly string[];
+  /** Where the graph's workloads were looked for: the layout these manifests match. */
+  readonly placement: Placement;
   /** True when the manifests allow exactly the declared flows and every probe is denied. */
   readonly match: boolean;
+}
+
+/** Options of diffFlows: the analysis's, plus the layout to hold the manifests to (default: the one they match). */
+export interface DiffFlowsOptions extends AnalyzeOptions {
+  readonly layout?: string;
 }
 
 /** Names of the synthetic probe workloads. */
 export const PROBE_NAMESPACE = 'ztctl-probe';
 const IMPOSTOR_SA = 'ztctl-impostor';
 
-function probeWorkloads(appNs: string, appWorkloads: readonly Workload[]): Workload[] {
+function probeWorkloads(placement: Placement, appWorkloads: readonly Workload[]): Workload[] {
   const base = { kind: 'Pod', ports: [], annotations: {}, origin: 'probe' as const };
   return [
-    {
+    ...placement.namespaces.map((ns) => ({
       ...base,
-      id: `${appNs}/unlabeled-pod[Probe]`,
-      namespace: appNs,
+      id: `${ns}/unlabeled-pod[Probe]`,
+      namespace: ns,
       name: 'unlabeled-pod',
       labels: {},
       serviceAccount: 'default',
-    },
+    })),
     {
       ...base,
       id: `${PROBE_NAMESPACE}/other-namespace-pod[Probe]`,
@@ -90,14 +104,30 @@ function probeWorkloads(appNs: string, appWorkloads: readonly Workload[]): Workl
     },
     ...appWorkloads.map((w) => ({
       ...base,
-      id: `${appNs}/impostor-of-${w.name}[Probe]`,
-      namespace: appNs,
+      id: `${w.namespace}/impostor-of-${w.name}[Probe]`,
+      namespace: w.namespace,
       name: `impostor-of-${w.name}`,
       labels: w.labels,
       ports: w.ports,
       annotations: w.annotations,
       serviceAccount: IMPOSTOR_SA,
     })),
+    // The same labels and a ServiceAccount of the same name, in another namespace: only a policy that pins the
+    // namespace (selector, principal) tells it apart. One in the probe namespace (no policy of ours governs its
+    // egress) and one in each other app namespace.
+    ...appWorkloads.flatMap((w) =>
+      [PROBE_NAMESPACE, ...placement.namespaces.filter((ns) => ns !== w.namespace)].map((ns) => ({
+        ...base,
+        id: `${ns}/namesake-of-${w.name}[Probe]`,
+        namespace: ns,
+        name: `namesake-of-${w.name}`,
+        labels: w.labels,
+        ports: w.ports,
+        annotations: w.annotations,
+        serviceAccount: w.serviceAccount,
+        ...(ns === PROBE_NAMESPACE ? { mesh: true } : {}),
+      })),
+    ),
   ];
 }
 
@@ -105,37 +135,35 @@ function probeWorkloads(appNs: string, appWorkloads: readonly Workload[]): Workl
 export function diffFlows(
   objects: readonly ManifestObject[],
   graph: FlowGraph,
-  options: AnalyzeOptions = {},
+  options: DiffFlowsOptions = {},
 ): FlowDiff {
-  const appNs = graph.document.namespace;
+  const { layout, ...analyzeOptions } = options;
   const peers = peerWorkloads(graph);
   // A first pass finds the app's workloads so that impostors can copy their labels.
   const plain = analyze(objects, {
-    ...options,
+    ...analyzeOptions,
     extraWorkloads: peers.workloads,
     extraNamespaces: peers.namespaces,
   });
+  const placement = choosePlacement(graph, plain.workloads, layout);
+  const appNamespaces = new Set(placement.namespaces);
+  /** A workload of the manifests in one of the app's namespaces: the subject of the diff. */
+  const isApp = (w: Workload) => w.origin === 'manifest' && appNamespaces.has(w.namespace);
   const analysis = analyze(objects, {
-    ...options,
-    istio: { trustDomain: graph.document.trustDomain, ...options.istio },
-    extraWorkloads: [
-      ...peers.workloads,
-      ...probeWorkloads(
-        appNs,
-        plain.workloads.filter((w) => w.origin === 'manifest' && w.namespace === appNs),
-      ),
-    ],
+    ...analyzeOptions,
+    istio: { trustDomain: graph.document.trustDomain, ...analyzeOptions.istio },
+    extraWorkloads: [...peers.workloads, ...probeWorkloads(placement, plain.workloads.filter(isApp))],
     extraNamespaces: peers.namespaces,
   });
   const workloads = analysis.workloads;
-  const appWorkloads = workloads.filter((w) => w.origin === 'manifest' && w.namespace === appNs);
+  const appWorkloads = workloads.filter(isApp);
   const byId = new Map<string, Workload>();
   for (const w of workloads) if (!byId.has(w.id)) byId.set(w.id, w);
   const unresolved: string[] = [];
   const absent = new Set<string>();
   const resolve = (ref: string | string[], line: number): Workload[] =>
     (Array.isArray(ref) ? ref : [ref]).flatMap((r) => {
-      const found = resolveRef(graph, r, workloads);
+      const found = resolveRef(graph, r, workloads, placement);
       if (found.length > 0) return found;
       if (graph.document.workloads.includes(r)) absent.add(r);
       else unresolved.push(`${graph.file}:${line}: "${r}" names no workload in the manifests and no peer`);
@@ -191,11 +219,10 @@ export function diffFlows(
   });
   const blocked = declared.filter((d) => !d.l4 || d.l7?.allowed === false);
 
-  // Over-permission: every pair that touches the app namespace, per layer.
+  // Over-permission: every pair that touches an app namespace, per layer.
   const overPermissive: OverPermission[] = [];
   const subjects = workloads.filter((w) => w.origin !== 'probe');
-  const touchesApp = (a: Workload, b: Workload) =>
-    (a.origin === 'manifest' && a.namespace === appNs) || (b.origin === 'manifest' && b.namespace === appNs);
+  const touchesApp = (a: Workload, b: Workload) => isApp(a) || isApp(b);
   for (const src of subjects) {
     for (const dst of subjects) {
       if (src.id === dst.id || !touchesApp(src, dst)) continue;
@@ -246,7 +273,7 @@ export function diffFlows(
     }
   }
   // Outside addresses to and from the app's workloads.
-  for (const w of subjects.filter((s) => s.origin === 'manifest' && s.namespace === appNs)) {
+  for (const w of subjects.filter(isApp)) {
     analysis.externalBlocks.ingress.forEach((b, i) => {
       const c = analysis.engine.connection({ external: i }, { pod: ep(w).idx });
       if (!c.isEmpty())
@@ -308,32 +335,42 @@ export function diffFlows(
       if (d.to === dst.id) seen.set(`${d.protocol}/${d.port}`, { port: d.port, protocol: d.protocol });
     return [...seen.values()].sort((a, b) => a.port - b.port);
   };
-  const probeOf = (name: string): Workload => {
-    const found = workloads.find((w) => w.origin === 'probe' && w.name === name);
-    if (!found) throw new Error(`probe ${name} was not created`);
+  const probeOf = (id: string): Workload => {
+    const found = workloads.find((w) => w.origin === 'probe' && w.id === id);
+    if (!found) throw new Error(`probe ${id} was not created`);
     return found;
   };
-  for (const [label, probeName] of [
-    ['unlabeled pod in the app namespace', 'unlabeled-pod'],
-    ['pod in another namespace', 'other-namespace-pod'],
-  ] as const) {
-    const src = probeOf(probeName);
+  const single = placement.namespaces.length === 1;
+  const probeSources = [
+    ...placement.namespaces.map((ns) => ({
+      label: single ? 'unlabeled pod in the app namespace' : `unlabeled pod in namespace ${ns}`,
+      src: probeOf(`${ns}/unlabeled-pod[Probe]`),
+    })),
+    { label: 'pod in another namespace', src: probeOf(`${PROBE_NAMESPACE}/other-namespace-pod[Probe]`) },
+  ];
+  for (const { label, src } of probeSources) {
     for (const dst of appWorkloads)
       for (const { port, protocol } of inboundPorts(dst)) runProbe(label, src, dst, port, protocol);
   }
   for (const w of appWorkloads) {
-    const impostor = probeOf(`impostor-of-${w.name}`);
-    for (const d of declared) {
-      const dst = byId.get(d.to);
-      if (d.from !== w.id || !dst || dst.origin !== 'manifest') continue;
-      runProbe(
-        `copies ${w.name}'s labels under another ServiceAccount`,
-        impostor,
-        dst,
-        d.port,
-        d.protocol,
-        d.http,
-      );
+    const posers = [
+      {
+        label: `copies ${w.name}'s labels under another ServiceAccount`,
+        src: probeOf(`${w.namespace}/impostor-of-${w.name}[Probe]`),
+      },
+      ...workloads
+        .filter((p) => p.origin === 'probe' && p.name === `namesake-of-${w.name}`)
+        .map((src) => ({
+          label: `${w.name}'s labels and ServiceAccount name in namespace ${src.namespace}`,
+          src,
+        })),
+    ];
+    for (const { label, src } of posers) {
+      for (const d of declared) {
+        const dst = byId.get(d.to);
+        if (d.from !== w.id || !dst || dst.origin !== 'manifest') continue;
+        runProbe(label, src, dst, d.port, d.protocol, d.http);
+      }
     }
   }
   (graph.document.probes ?? []).forEach((p, i) => {
@@ -343,16 +380,22 @@ export function diffFlows(
         runProbe(p.why ?? `declared probe (line ${line})`, src, dst, p.port, p.protocol ?? 'TCP');
   });
 
-  // A workload of the app namespace that the graph does not know about has no declared flows at all.
+  // A workload of an app namespace that the graph does not place there has no declared flows at all.
   for (const w of appWorkloads) {
     if (!graph.document.workloads.includes(w.name))
       unresolved.push(
         `${w.id} is not among the flow graph's workloads (${graph.document.workloads.join(', ')})`,
       );
+    else if (placement.namespaceOf.get(w.name) !== w.namespace)
+      unresolved.push(
+        `${w.id}: the flow graph's layout ${placement.layout} puts ${w.name} in namespace ${placement.namespaceOf.get(w.name)}`,
+      );
   }
   // A declared workload the manifests do not hold is skipped only when the graph says it may be left out; any
   // other is drift, whether or not a flow happened to name it.
-  const present = new Set(appWorkloads.map((w) => w.name));
+  const present = new Set(
+    appWorkloads.filter((w) => placement.namespaceOf.get(w.name) === w.namespace).map((w) => w.name),
+  );
   const optional = new Set(graph.document.optional ?? []);
   const missing = graph.document.workloads.filter((name) => !present.has(name) && !optional.has(name));
   for (const name of graph.document.workloads) if (!present.has(name) && optional.has(name)) absent.add(name);
@@ -371,6 +414,7 @@ export function diffFlows(
     unresolved,
     absent: [...absent].filter((name) => optional.has(name)).sort(),
     missing,
+    placement,
     match,
   };
 }

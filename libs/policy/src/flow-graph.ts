@@ -99,8 +99,26 @@ export const FlowGraphSchema = Type.Object(
     kind: Type.Literal('FlowGraph'),
     namespace: Type.String({
       minLength: 1,
-      description: 'the app namespace: where the canonical probes run',
+      description:
+        'the app namespace of the default layout: where every workload lives unless a layout places it elsewhere',
     }),
+    layouts: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
+        Type.Record(
+          Type.String({ minLength: 1 }),
+          Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
+          {
+            description:
+              'workload name -> the namespace it lives in under this layout (others stay in `namespace`)',
+          },
+        ),
+        {
+          description:
+            'other placements of the same workloads (e.g. one namespace each); the diff uses the layout the manifests match',
+        },
+      ),
+    ),
     trustDomain: Type.Optional(Type.String({ minLength: 1 })),
     workloads: Type.Array(Type.String({ minLength: 1 }), {
       minItems: 1,
@@ -135,6 +153,16 @@ export interface DeclaredFlow {
   readonly line: number;
 }
 
+/** Where each workload of the graph lives under one layout. */
+export interface Placement {
+  /** `default` (every workload in the graph's `namespace`) or the name of an entry of `layouts`. */
+  readonly layout: string;
+  /** Workload name -> namespace, for every declared workload. */
+  readonly namespaceOf: ReadonlyMap<string, string>;
+  /** The distinct namespaces the app's workloads live in, sorted. */
+  readonly namespaces: readonly string[];
+}
+
 /** A parsed and validated flow graph. */
 export interface FlowGraph {
   readonly file: string;
@@ -142,6 +170,8 @@ export interface FlowGraph {
   /** Line of each flow (by index) and probe, for messages. */
   readonly flowLines: readonly number[];
   readonly probeLines: readonly number[];
+  /** The default placement first, then one per entry of `layouts`. */
+  readonly placements: readonly Placement[];
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -217,9 +247,53 @@ export function parseFlowGraph(text: string, file: string): FlowGraph {
         `/optional/${i}: "${name}" is not a declared workload (${value.workloads.join(', ')})`,
       );
   });
+  const placements: Placement[] = [placementOf('default', value.workloads, value.namespace, {})];
+  for (const [layout, placed] of Object.entries(value.layouts ?? {})) {
+    for (const name of Object.keys(placed)) {
+      if (!value.workloads.includes(name))
+        throw new ManifestError(
+          { file, line: lineAt(['layouts', layout, name]) },
+          'FlowGraph',
+          `/layouts/${layout}/${name}: "${name}" is not a declared workload (${value.workloads.join(', ')})`,
+        );
+    }
+    placements.push(placementOf(layout, value.workloads, value.namespace, placed));
+  }
   const flowLines = value.flows.map((_, i) => lineAt(['flows', i]));
   const probeLines = (value.probes ?? []).map((_, i) => lineAt(['probes', i]));
-  return { file, document: value, flowLines, probeLines };
+  return { file, document: value, flowLines, probeLines, placements };
+}
+
+function placementOf(
+  layout: string,
+  workloads: readonly string[],
+  namespace: string,
+  placed: Readonly<Record<string, string>>,
+): Placement {
+  const namespaceOf = new Map(workloads.map((name) => [name, placed[name] ?? namespace]));
+  return { layout, namespaceOf, namespaces: [...new Set(namespaceOf.values())].sort() };
+}
+
+/**
+ * The placement the manifests use: `name` when given (an unknown name is bad input), else the one under which
+ * most declared workloads are found where it puts them (ties: the earlier, so the default wins).
+ */
+export function choosePlacement(graph: FlowGraph, workloads: readonly Workload[], name?: string): Placement {
+  if (name !== undefined) {
+    const found = graph.placements.find((p) => p.layout === name);
+    if (!found)
+      throw new ManifestError(
+        { file: graph.file, line: 1 },
+        'FlowGraph',
+        `layout "${name}" is not declared (${graph.placements.map((p) => p.layout).join(', ')})`,
+      );
+    return found;
+  }
+  const score = (p: Placement) =>
+    [...p.namespaceOf].filter(([wl, ns]) =>
+      workloads.some((w) => w.origin === 'manifest' && w.name === wl && w.namespace === ns),
+    ).length;
+  return graph.placements.reduce((best, p) => (score(p) > score(best) ? p : best));
 }
 
 /** The workloads and namespaces of the graph's peers, to add to an analysis. */
@@ -248,11 +322,21 @@ export function peerWorkloads(graph: FlowGraph): { workloads: Workload[]; namesp
   return { workloads, namespaces: [...namespaces].map(([name, labels]) => ({ name, labels })) };
 }
 
-/** Finds the workloads a reference names: a peer, `namespace/name`, or a name in the app namespace. */
-export function resolveRef(graph: FlowGraph, ref: string, workloads: readonly Workload[]): Workload[] {
+/**
+ * Finds the workloads a reference names: a peer, `namespace/name`, or a workload in the namespace the placement
+ * (default: the graph's default layout) puts it in.
+ */
+export function resolveRef(
+  graph: FlowGraph,
+  ref: string,
+  workloads: readonly Workload[],
+  placement: Placement = graph.placements[0],
+): Workload[] {
   const peer = workloads.filter((w) => w.origin === 'peer' && w.name === ref);
   if (peer.length > 0) return peer;
-  const [ns, name] = ref.includes('/') ? ref.split('/', 2) : [graph.document.namespace, ref];
+  const [ns, name] = ref.includes('/')
+    ? ref.split('/', 2)
+    : [placement.namespaceOf.get(ref) ?? graph.document.namespace, ref];
   return workloads.filter((w) => w.origin !== 'probe' && w.namespace === ns && w.name === name);
 }
 

@@ -45,6 +45,7 @@ export {
 export {
   FlowGraphSchema,
   FlowSchema,
+  choosePlacement,
   PeerSchema,
   ProbeSchema,
   flowPorts,
@@ -53,6 +54,7 @@ export {
   resolveRef,
   type FlowGraph,
   type FlowGraphDocument,
+  type Placement,
 } from './flow-graph';
 export { connectionsToMermaid, flowGraphToMermaid } from './mermaid';
 export {

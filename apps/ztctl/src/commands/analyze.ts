@@ -18,6 +18,8 @@ export interface AnalyzeCommandOptions {
   readonly flows?: string;
   readonly defaultNamespace: string;
   readonly allowUnknownKinds?: boolean;
+  /** The flow graph layout to hold the manifests to (default: the one they match). */
+  readonly layout?: string;
 }
 
 function printFindings(findings: readonly Finding[]): void {
@@ -39,6 +41,8 @@ function requireWorkloads(input: string, objects: number, workloads: number): vo
 
 /** Runs the analysis and returns the exit code (0 match, 1 drift, 2 bad input is thrown). */
 export async function runAnalyze(input: string, options: AnalyzeCommandOptions): Promise<number> {
+  if (options.layout !== undefined && !options.flows)
+    throw new UsageError(`--layout ${options.layout}: a layout is of a flow graph; pass --flows too`);
   const objects = await loadManifests(input);
   const analyzeOptions = {
     defaultNamespace: options.defaultNamespace,
@@ -65,7 +69,11 @@ export async function runAnalyze(input: string, options: AnalyzeCommandOptions):
     throw new UsageError(`--flows ${options.flows}: cannot read the file`);
   }
   const graph = parseFlowGraph(text, options.flows);
-  const diff = diffFlows(objects, graph, analyzeOptions);
+  if (options.layout !== undefined && !graph.placements.some((p) => p.layout === options.layout))
+    throw new UsageError(
+      `--layout ${options.layout}: not a layout of ${options.flows} (${graph.placements.map((p) => p.layout).join(', ')})`,
+    );
+  const diff = diffFlows(objects, graph, { ...analyzeOptions, layout: options.layout });
   printFindings(diff.analysis.findings);
   if (options.output === 'json') process.stdout.write(`${JSON.stringify(diffToJson(diff), null, 2)}\n`);
   else if (options.output === 'connlist')
@@ -98,6 +106,10 @@ export function createAnalyzeCommand(): Command {
     )
     .option('-f, --flows <file>', 'declared flow graph to diff against (exit 0 match, 1 drift)')
     .option('--default-namespace <ns>', 'namespace of objects that set none', 'default')
+    .option(
+      '--layout <name>',
+      "with --flows: the flow graph's layout to hold the manifests to (default: the one they match)",
+    )
     .option('--allow-unknown-kinds', 'skip unknown kinds with a warning instead of failing')
     .addHelpText(
       'after',
@@ -107,6 +119,9 @@ export function createAnalyzeCommand(): Command {
         'The ingress gateway, Prometheus, kube-dns and istiod are not in the app manifests: they are peers the',
         'flow graph declares (k8s/flows.yaml, `peers:`, by namespace, labels and ServiceAccount), so their',
         'flows appear only with --flows.',
+        '',
+        'The flow graph says where each workload lives (`namespace`, and `layouts` such as one namespace each);',
+        'the diff uses the layout the manifests match (or --layout) and prints it first.',
         '',
         'The table fits 100 columns (cells wrap); -o json has every field in full. Input with no workload is',
         'bad input: nothing analyzed must never pass.',
