@@ -105,11 +105,16 @@ describe.skipIf(!kubectl.available)('the rendered order of every overlay and k8s
   });
 
   it.each(targets)(
-    '%s: the Namespace first, every Tier before every Calico policy naming it',
+    '%s: the Namespaces first, every Tier before every Calico policy naming it',
     async (target) => {
       const text = await renderKustomization(join(REPO_ROOT, target), { displayPath: target });
       const objects = strictManifestObjects(text, target);
-      expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'webapp' } });
+      // The app's namespaces (`webapp`, or one per app in the split layout) before anything else.
+      const leading = objects.findIndex((object) => object.kind !== 'Namespace');
+      const namespaces = objects.slice(0, leading).map((object) => object.metadata.name);
+      expect(namespaces.length).toBeGreaterThan(0);
+      expect(objects.slice(leading).filter((object) => object.kind === 'Namespace')).toEqual([]);
+      for (const name of namespaces) expect(name).toMatch(/^webapp(-[a-z]+)?$/);
       const tiers = new Map(
         objects.flatMap((object, i) => (object.kind === 'Tier' ? [[object.metadata.name, i] as const] : [])),
       );
