@@ -10,7 +10,7 @@ const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'ut
 if (!hasKubectl)
   console.warn('SKIPPED overlay analysis: kubectl is not installed (needed for `kubectl kustomize`)');
 
-describe.each(['zero-trust', 'loadtest', 'zero-trust-split'])(
+describe.each(['zero-trust', 'loadtest', 'zero-trust-split', 'zero-trust-egress'])(
   'the %s overlay against k8s/flows.yaml',
   (overlay) => {
     const dir = join('k8s', 'overlays', overlay);

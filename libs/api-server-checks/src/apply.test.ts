@@ -62,6 +62,17 @@ describe.skipIf(server.skipped)(
           return;
         }
 
+        // The platform's namespaces (istio-system for the egress gateway's policies) exist on any cluster that runs
+        // Istio; a target only adds objects to them, so they are created here, outside the target, and kept.
+        const defined = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+        for (const namespace of new Set(
+          objects.map((o) => o.metadata.namespace).filter((ns) => ns !== undefined),
+        )) {
+          if (defined.has(namespace)) continue;
+          const present = await kubectl.run(['get', 'namespace', namespace]);
+          if (present.code !== 0) await kubectl.ok(['create', 'namespace', namespace]);
+        }
+
         const first = await kubectl.run([...APPLY, '-k', dir]);
         // kubectl's built-in kustomize always passes its own --reorder default, so every overlay with sortOptions
         // gets this one notice (it keeps the kustomization's order, as it says); anything else is a real warning.

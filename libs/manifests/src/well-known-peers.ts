@@ -8,6 +8,8 @@ export const WELL_KNOWN_SERVICE_ACCOUNTS: readonly ExternalServiceAccount[] = [
   { namespace: 'istio-system', name: 'istio-ingressgateway-service-account' },
   { namespace: 'istio-system', name: 'prometheus' },
   { namespace: 'istio-system', name: 'istiod' },
+  // Installed only where the egress component is used (EGRESS_GATEWAY=1 scripts/cluster-up).
+  { namespace: 'istio-system', name: 'istio-egressgateway-service-account' },
 ];
 
 /**
@@ -36,6 +38,14 @@ export const WELL_KNOWN_WORKLOADS: readonly ExternalWorkload[] = [
     labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
     serviceAccount: 'istio-ingressgateway-service-account',
     ports: [],
+  },
+  {
+    // The egress gateway (istio/egress, calico/egress): our pods reach it on its pod port 8443 (Service port 443).
+    namespace: 'istio-system',
+    name: 'istio-egressgateway',
+    labels: { app: 'istio-egressgateway', istio: 'egressgateway' },
+    serviceAccount: 'istio-egressgateway-service-account',
+    ports: [8443],
   },
   {
     namespace: 'istio-system',

@@ -139,7 +139,8 @@ describe('diff against the declared flow graph (k8s/flows.yaml)', () => {
     const diff = diffWith((t) =>
       t.replace(/apiVersion: apps\/v1\nkind: Deployment\nmetadata: \{ name: loadtest[\s\S]*?---\n/, ''),
     );
-    expect(diff.absent).toEqual(['loadtest']);
+    // The fixture has no ServiceEntry for the external host either: its flow is skipped too.
+    expect(diff.absent).toEqual(['external-api', 'loadtest']);
     expect(diff.missing).toEqual([]);
     expect(diff.match).toBe(true);
   });
@@ -149,7 +150,7 @@ describe('diff against the declared flow graph (k8s/flows.yaml)', () => {
       t.replace(/apiVersion: apps\/v1\nkind: Deployment\nmetadata: \{ name: frontend[\s\S]*?---\n/, ''),
     );
     expect(diff.missing).toEqual(['frontend']);
-    expect(diff.absent).toEqual([]);
+    expect(diff.absent).toEqual(['external-api']);
     expect(diff.match).toBe(false);
   });
 
@@ -167,6 +168,9 @@ describe('the flow graph file', () => {
     const mermaid = flowGraphToMermaid(graph);
     expect(mermaid).toContain('ingress_gateway -->|"TCP 8080 GET/HEAD 8 paths"| frontend');
     expect(mermaid).toContain('loadtest -. "denied: TCP 5000" .-x backend');
+    // The external flow, through its gateway.
+    expect(mermaid).toContain('backend -->|"TCP 8443"| egress_gateway -->|"TCP 443"| external_api');
+    expect(mermaid).toContain('external_api["external-api<br/>(api.example.com:443, outside)"]');
   });
 
   it.each([

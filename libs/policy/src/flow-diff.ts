@@ -8,7 +8,7 @@ import {
   type FlowGraph,
   type Placement,
 } from './flow-graph';
-import { formatIpRange } from './ip-set';
+import { formatIpRange, parseCidr, rangeContains, type IpRange } from './ip-set';
 import { SIDECAR_PORTS, type HttpRequestSet } from './istio-policies';
 import type { ManifestObject } from './manifest-objects';
 import type { Workload } from './workloads';
@@ -62,7 +62,10 @@ export interface FlowDiff {
   readonly probes: readonly ProbeResult[];
   /** References in the graph that name no workload. */
   readonly unresolved: readonly string[];
-  /** Optional workloads absent from these manifests: their flows and probes are skipped. */
+  /**
+   * Optional workloads absent from these manifests, and external hosts no ServiceEntry of theirs declares: their
+   * flows and probes are skipped.
+   */
   readonly absent: readonly string[];
   /** Required workloads absent from these manifests: drift (their flows cannot be checked, so nothing passes). */
   readonly missing: readonly string[];
@@ -131,6 +134,27 @@ function probeWorkloads(placement: Placement, appWorkloads: readonly Workload[])
   ];
 }
 
+/** Whether an outside block lies wholly, partly or not at all within a CIDR less its exceptions. */
+function addressTest(addresses: {
+  cidr: string;
+  except?: string[];
+}): (b: IpRange) => 'all' | 'some' | 'none' {
+  const range = (cidr: string): IpRange => {
+    const r = parseCidr(cidr);
+    if (typeof r !== 'object') throw new Error(`flow graph: ${cidr}: not an IPv4 CIDR`);
+    return r;
+  };
+  const outer = range(addresses.cidr);
+  const except = (addresses.except ?? []).map(range);
+  const overlaps = (a: IpRange, b: IpRange) => a.from <= b.to && b.from <= a.to;
+  return (b) => {
+    if (!overlaps(outer, b)) return 'none';
+    if (!rangeContains(outer, b) || except.some((e) => overlaps(e, b)))
+      return except.some((e) => rangeContains(e, b)) ? 'none' : 'some';
+    return 'all';
+  };
+}
+
 /** Analyzes manifests together with the graph's peers and the canonical probes, and compares with the graph. */
 export function diffFlows(
   objects: readonly ManifestObject[],
@@ -175,12 +199,83 @@ export function diffFlows(
   const declaredHttp = new Map<string, HttpRequestSet | undefined>();
   const declared: DeclaredFlowStatus[] = [];
   const ep = (w: Workload) => analysis.endpointOf(w);
+  // External hosts: present where a ServiceEntry of the manifests declares the host.
+  const externals = graph.document.externals ?? {};
+  const entryHosts = new Set(
+    objects
+      .filter((o) => o.kind === 'ServiceEntry')
+      .flatMap((o) => ((o.spec as { hosts?: unknown[] } | undefined)?.hosts ?? []).map(String)),
+  );
+  const absentExternals = new Set<string>();
+  /** What each gateway peer may reach outside: the declared address blocks and port, per external. */
+  const gatewayOut = new Map<
+    string,
+    Array<{ inside: (b: IpRange) => 'all' | 'some' | 'none'; port: number }>
+  >();
+  const egressBlocks = analysis.externalBlocks.egress;
+  /** The connections a peer has to the outside blocks that `inside` puts (wholly) within an external's addresses. */
+  const outTo = (w: Workload, inside: (b: IpRange) => 'all' | 'some' | 'none') =>
+    egressBlocks.flatMap((b, i) =>
+      inside(b) === 'all'
+        ? [{ block: b, conn: analysis.engine.connection({ pod: ep(w).idx }, { external: i }) }]
+        : [],
+    );
   graph.document.flows.forEach((flow, i) => {
     const line = graph.flowLines[i];
     const ports = flowPorts(flow);
-    if (ports.length === 0) unresolved.push(`${graph.file}:${line}: flow declares no port`);
-    for (const src of resolve(flow.from, line)) {
-      for (const dst of resolve(flow.to, line)) {
+    const externalName = [flow.to].flat().find((r) => externals[r]);
+    // A flow to an external host takes its ports from the external (the gateway's, then the host's).
+    if (ports.length === 0 && externalName === undefined)
+      unresolved.push(`${graph.file}:${line}: flow declares no port`);
+    if (externalName !== undefined) {
+      const external = externals[externalName];
+      if (!entryHosts.has(external.host)) {
+        absentExternals.add(externalName);
+        return;
+      }
+      const inside = addressTest(external.addresses);
+      const gateways = resolve(external.via, line);
+      for (const gw of gateways) {
+        const list = gatewayOut.get(gw.id) ?? [];
+        list.push({ inside, port: external.port });
+        gatewayOut.set(gw.id, list);
+      }
+      // First hop: the source to the gateway's pod port, checked as any declared flow (both layers, Sidecar egress).
+      declareFlows(
+        resolve(flow.from, line),
+        gateways,
+        [{ port: external.viaPort, protocol: 'TCP' }],
+        undefined,
+        flow.by,
+        line,
+      );
+      // Second hop: the gateway to the external addresses on the external port, at L4 (no sidecar out there).
+      for (const gw of gateways) {
+        const blocks = outTo(gw, inside);
+        declared.push({
+          from: gw.id,
+          to: `${external.host}[External]`,
+          port: external.port,
+          protocol: 'TCP',
+          l4: blocks.length > 0 && blocks.every((b) => b.conn.has('TCP', external.port)),
+          line,
+        });
+      }
+      return;
+    }
+    declareFlows(resolve(flow.from, line), resolve(flow.to, line), ports, flow.http, flow.by, line);
+  });
+  function declareFlows(
+    sources: readonly Workload[],
+    destinations: readonly Workload[],
+    ports: ReadonlyArray<{ port: number; protocol: Protocol }>,
+    http: HttpRequestSet | undefined,
+    by: 'app' | 'sidecar' | undefined,
+    line: number,
+  ): void {
+    const flow = { http, by };
+    for (const src of sources) {
+      for (const dst of destinations) {
         const key = `${src.id}|${dst.id}`;
         const allowed = analysis.l4(src, dst);
         for (const { port, protocol } of ports) {
@@ -216,7 +311,7 @@ export function diffFlows(
         }
       }
     }
-  });
+  }
   const blocked = declared.filter((d) => !d.l4 || d.l7?.allowed === false);
 
   // Over-permission: every pair that touches an app namespace, per layer.
@@ -245,6 +340,9 @@ export function diffFlows(
       }
       const ports = new Set<number>([
         ...dst.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port),
+        // A port some flow declares to this destination is checked for every other source too (a peer such as the
+        // egress gateway lists no ports of its own).
+        ...declared.filter((d) => d.to === dst.id && d.protocol === 'TCP').map((d) => d.port),
         ...declaredHere
           .ranges('TCP')
           .filter(([a, b]) => a === b)
@@ -292,6 +390,25 @@ export function diffFlows(
           to: `${formatIpRange(b)}[External]`,
           layer: 'L4',
           detail: c.toString(),
+        });
+    });
+  }
+
+  // What a gateway of a present external reaches outside beyond the declared addresses and port.
+  for (const [gwId, outs] of gatewayOut) {
+    const gw = byId.get(gwId);
+    if (!gw) continue;
+    egressBlocks.forEach((b, i) => {
+      let allowed = ConnSet.none;
+      for (const out of outs)
+        if (out.inside(b) === 'all') allowed = allowed.union(ConnSet.port('TCP', out.port));
+      const extra = analysis.engine.connection({ pod: ep(gw).idx }, { external: i }).subtract(allowed);
+      if (!extra.isEmpty())
+        overPermissive.push({
+          from: gw.id,
+          to: `${formatIpRange(b)}[External]`,
+          layer: 'L4',
+          detail: extra.toString(),
         });
     });
   }
@@ -373,6 +490,23 @@ export function diffFlows(
       }
     }
   }
+  // No app pod reaches a present external host's addresses itself: only its gateway does.
+  for (const [name, external] of Object.entries(externals)) {
+    if (!entryHosts.has(external.host) || absentExternals.has(name)) continue;
+    const inside = addressTest(external.addresses);
+    for (const w of appWorkloads) {
+      const open = outTo(w, inside).filter((b) => b.conn.has('TCP', external.port));
+      probes.push({
+        probe: `${w.name} straight to ${external.host} (only ${external.via} may leave)`,
+        from: w.id,
+        to: `${external.host}[External]`,
+        port: external.port,
+        protocol: 'TCP',
+        l4Allowed: open.length > 0,
+        denied: open.length === 0,
+      });
+    }
+  }
   (graph.document.probes ?? []).forEach((p, i) => {
     const line = graph.probeLines[i];
     for (const src of resolve(p.from, line))
@@ -412,7 +546,7 @@ export function diffFlows(
     overPermissive,
     probes,
     unresolved,
-    absent: [...absent].filter((name) => optional.has(name)).sort(),
+    absent: [...[...absent].filter((name) => optional.has(name)), ...absentExternals].sort(),
     missing,
     placement,
     match,

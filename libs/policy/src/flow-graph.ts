@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { ConnSet, type Protocol } from './conn-set';
+import { parseCidr } from './ip-set';
 import { ManifestError } from './manifest-objects';
 import type { NamespaceInfo, Workload } from './workloads';
 
@@ -55,6 +56,32 @@ export const PeerSchema = Type.Object(
         ),
       ),
     ),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+/** An address block: a CIDR less some CIDRs inside it. */
+const AddressesSchema = Type.Object(
+  {
+    cidr: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$' }),
+    except: Type.Optional(Type.Array(Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$' }))),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A host outside the cluster that flows may name as a destination: reached only through a gateway peer, on its pod
+ * port `viaPort`; the gateway then connects to `addresses` on `port`. Present where the manifests hold a ServiceEntry
+ * for `host`; elsewhere its flows are skipped, and said so.
+ */
+export const ExternalSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1 }),
+    port: PortNumberSchema,
+    via: Type.String({ minLength: 1, description: 'the peer (an egress gateway) that alone may reach it' }),
+    viaPort: PortNumberSchema,
+    addresses: AddressesSchema,
     description: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
@@ -134,6 +161,7 @@ export const FlowGraphSchema = Type.Object(
       }),
     ),
     peers: Type.Optional(Type.Record(Type.String({ minLength: 1 }), PeerSchema)),
+    externals: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ExternalSchema)),
     flows: Type.Array(FlowSchema, { minItems: 1 }),
     probes: Type.Optional(Type.Array(ProbeSchema)),
   },
@@ -223,7 +251,11 @@ export function parseFlowGraph(text: string, file: string): FlowGraph {
     );
   }
   // Every reference must name a declared workload, a peer, or `namespace/name`: a typo is bad input, not drift.
-  const known = new Set([...value.workloads, ...Object.keys(value.peers ?? {})]);
+  const known = new Set([
+    ...value.workloads,
+    ...Object.keys(value.peers ?? {}),
+    ...Object.keys(value.externals ?? {}),
+  ]);
   const checkRefs = (list: 'flows' | 'probes', i: number, field: 'from' | 'to', ref: string | string[]) => {
     [ref].flat().forEach((r, j) => {
       if (known.has(r) || r.includes('/')) return;
@@ -236,6 +268,49 @@ export function parseFlowGraph(text: string, file: string): FlowGraph {
     });
   };
   value.flows.forEach((f, i) => (['from', 'to'] as const).forEach((k) => checkRefs('flows', i, k, f[k])));
+  // An external host is a destination only, named alone, and reached through a declared peer.
+  const externals = value.externals ?? {};
+  for (const [name, external] of Object.entries(externals)) {
+    [external.addresses.cidr, ...(external.addresses.except ?? [])].forEach((cidr, j) => {
+      if (typeof parseCidr(cidr) !== 'object')
+        throw new ManifestError(
+          {
+            file,
+            line: lineAt(
+              j === 0
+                ? ['externals', name, 'addresses', 'cidr']
+                : ['externals', name, 'addresses', 'except', j - 1],
+            ),
+          },
+          'FlowGraph',
+          `/externals/${name}/addresses: "${cidr}" is not an IPv4 CIDR`,
+        );
+    });
+    if (!(value.peers ?? {})[external.via])
+      throw new ManifestError(
+        { file, line: lineAt(['externals', name, 'via']) },
+        'FlowGraph',
+        `/externals/${name}/via: "${external.via}" is not a declared peer`,
+      );
+  }
+  value.flows.forEach((f, i) => {
+    const to = [f.to].flat();
+    const from = [f.from].flat();
+    from.forEach((r, j) => {
+      if (externals[r])
+        throw new ManifestError(
+          { file, line: lineAt(Array.isArray(f.from) ? ['flows', i, 'from', j] : ['flows', i, 'from']) },
+          'FlowGraph',
+          `/flows/${i}/from: "${r}" is an external host: it can only be a destination`,
+        );
+    });
+    if (to.some((r) => externals[r]) && to.length > 1)
+      throw new ManifestError(
+        { file, line: lineAt(['flows', i, 'to']) },
+        'FlowGraph',
+        `/flows/${i}/to: an external host is named alone`,
+      );
+  });
   (value.probes ?? []).forEach((p, i) =>
     (['from', 'to'] as const).forEach((k) => checkRefs('probes', i, k, p[k])),
   );

@@ -11,11 +11,14 @@ export function flowGraphToMermaid(graph: FlowGraph): string {
   const nodes = new Map<string, string>();
   const node = (ref: string) => {
     const peer = doc.peers?.[ref];
+    const external = doc.externals?.[ref];
     const label = peer
       ? `${ref}<br/>(${peer.namespace})`
-      : ref.includes('/')
-        ? ref
-        : `${ref}<br/>(${doc.namespace})`;
+      : external
+        ? `${ref}<br/>(${external.host}:${external.port}, outside)`
+        : ref.includes('/')
+          ? ref
+          : `${ref}<br/>(${doc.namespace})`;
     nodes.set(ref, `  ${nodeId(ref)}[${quote(label)}]`);
     return nodeId(ref);
   };
@@ -28,8 +31,15 @@ export function flowGraphToMermaid(graph: FlowGraph): string {
       ? ` ${flow.http.methods?.join('/') ?? 'any method'} ${flow.http.paths ? `${flow.http.paths.length} path${flow.http.paths.length > 1 ? 's' : ''}` : ''}`.trimEnd()
       : '';
     for (const from of [flow.from].flat())
-      for (const to of [flow.to].flat())
-        edges.push(`  ${node(from)} -->|${quote(ports + http)}| ${node(to)}`);
+      for (const to of [flow.to].flat()) {
+        const external = doc.externals?.[to];
+        // A flow to an external host is drawn as it runs: through its gateway.
+        if (external)
+          edges.push(
+            `  ${node(from)} -->|${quote(`TCP ${external.viaPort}`)}| ${node(external.via)} -->|${quote(`TCP ${external.port}`)}| ${node(to)}`,
+          );
+        else edges.push(`  ${node(from)} -->|${quote(ports + http)}| ${node(to)}`);
+      }
   }
   for (const probe of doc.probes ?? []) {
     for (const from of [probe.from].flat())

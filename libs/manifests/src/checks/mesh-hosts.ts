@@ -1,5 +1,5 @@
 import type { ManifestObject } from '../manifest-object';
-import { type CrossCheck, type Finding, findingOf } from './cross-check';
+import { type CheckContext, type CrossCheck, type Finding, findingOf } from './cross-check';
 import { namespaceOf, ofKind, serviceForHost, type ServiceSpec } from './object-queries';
 
 interface Destination {
@@ -7,10 +7,25 @@ interface Destination {
   port?: { number?: number };
 }
 
+/** Whether a host names a well-known workload's Service (`name.namespace[.svc[.cluster.local]]`). */
+function isExternalWorkloadHost(
+  host: string,
+  namespace: string,
+  workloads: NonNullable<CheckContext['externalWorkloads']>,
+): boolean {
+  const [hostName, hostNamespace = namespace, ...suffix] = host.split('.');
+  return workloads.some(
+    (workload) =>
+      workload.name === hostName &&
+      workload.namespace === hostNamespace &&
+      ['', 'svc', 'svc.cluster.local'].includes(suffix.join('.')),
+  );
+}
+
 /**
  * Every VirtualService destination host (and every host of a VirtualService bound to the mesh), every
- * DestinationRule host and every Sidecar egress host is a Service that exists (a Sidecar may also name a well-known
- * workload's Service, e.g. kube-dns); destination ports are its ports.
+ * DestinationRule host and every Sidecar egress host is a Service that exists, a host a ServiceEntry of the deploy
+ * declares, or a well-known workload's Service (kube-dns, the egress gateway); destination ports are a Service's.
  */
 export const meshHostsCheck: CrossCheck = {
   name: 'mesh-hosts',
@@ -18,8 +33,26 @@ export const meshHostsCheck: CrossCheck = {
   run(context) {
     const services = ofKind(context, 'Service');
     const findings: Finding[] = [];
+    const externalWorkloads = context.externalWorkloads ?? [];
+    // Hosts a ServiceEntry declares, with the namespaces it is visible in (exportTo; default everywhere).
+    const entries = ofKind(context, 'ServiceEntry', 'networking.istio.io').map((entry) => {
+      const spec = (entry.spec ?? {}) as { hosts?: string[]; exportTo?: string[] };
+      const exportTo = spec.exportTo ?? ['*'];
+      return {
+        namespace: namespaceOf(entry),
+        hosts: spec.hosts ?? [],
+        visibleIn: (ns: string) =>
+          exportTo.includes('*') ||
+          exportTo.includes(ns) ||
+          (exportTo.includes('.') && ns === namespaceOf(entry)),
+      };
+    });
+    const declaredByEntry = (host: string, ns: string) =>
+      entries.some((entry) => entry.visibleIn(ns) && entry.hosts.includes(host));
     const checkHost = (object: ManifestObject, what: string, host: string, port?: number) => {
       if (host.includes('*')) return;
+      if (declaredByEntry(host, namespaceOf(object))) return;
+      if (isExternalWorkloadHost(host, namespaceOf(object), externalWorkloads)) return;
       const service = serviceForHost(host, namespaceOf(object), services);
       if (!service) {
         findings.push(
@@ -66,13 +99,12 @@ export const meshHostsCheck: CrossCheck = {
         const [scope, name] = host.includes('/') ? host.split('/', 2) : ['*', host];
         if (name.includes('*') || scope === '~') continue;
         const namespace = scope === '.' || scope === '*' ? namespaceOf(sidecar) : scope;
-        const [hostName, hostNamespace = namespace, ...suffix] = name.split('.');
-        const external = (context.externalWorkloads ?? []).some(
-          (workload) =>
-            workload.name === hostName &&
-            workload.namespace === hostNamespace &&
-            ['', 'svc', 'svc.cluster.local'].includes(suffix.join('.')),
-        );
+        const external =
+          isExternalWorkloadHost(name, namespace, externalWorkloads) ||
+          // `<ns>/<host>` imports the host from that namespace; `*/<host>` from any.
+          entries.some(
+            (entry) => (scope === '*' || entry.namespace === namespace) && entry.hosts.includes(name),
+          );
         if (!external && !serviceForHost(name, namespace, services)) {
           findings.push(
             findingOf(this.name, context, sidecar, `egress host ${host} is not a Service in this deploy`),

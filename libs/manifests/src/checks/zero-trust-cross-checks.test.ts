@@ -421,3 +421,77 @@ describe('durationMs', () => {
     expect(durationMs(text)).toBe(expected);
   });
 });
+
+describe('mesh-hosts: external hosts and the egress gateway', () => {
+  /** The fixture plus a ServiceEntry for api.example.com (exported as given) and the routes that use it. */
+  function withEgress(exportTo?: string[]): ManifestObject[] {
+    const objects = meshFixture();
+    objects.push(
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'ServiceEntry',
+        metadata: { name: 'external-api', namespace: 'webapp' },
+        spec: {
+          hosts: ['api.example.com'],
+          location: 'MESH_EXTERNAL',
+          ports: [{ number: 443, name: 'tls', protocol: 'TLS' }],
+          ...(exportTo ? { exportTo } : {}),
+        },
+      },
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'external-api', namespace: 'webapp' },
+        spec: {
+          hosts: ['api.example.com'],
+          gateways: ['mesh', 'egress'],
+          tls: [
+            {
+              match: [{ gateways: ['mesh'], port: 443, sniHosts: ['api.example.com'] }],
+              route: [
+                {
+                  destination: {
+                    host: 'istio-egressgateway.istio-system.svc.cluster.local',
+                    port: { number: 443 },
+                  },
+                },
+              ],
+            },
+          ],
+          tcp: [
+            {
+              match: [{ gateways: ['egress'], port: 443 }],
+              route: [{ destination: { host: 'api.example.com', port: { number: 443 } } }],
+            },
+          ],
+        },
+      },
+    );
+    find(objects, 'Sidecar', 'frontend').spec.egress[0].hosts.push(
+      './api.example.com',
+      'istio-system/istio-egressgateway.istio-system.svc.cluster.local',
+    );
+    return objects;
+  }
+
+  it('accepts a host a ServiceEntry declares and the egress gateway Service', () => {
+    expect(meshHostsCheck.run(context(withEgress(['.', 'istio-system'])))).toEqual([]);
+  });
+
+  it('WHEN the ServiceEntry is not exported to the namespace THEN its host is a finding', () => {
+    const messages = meshHostsCheck.run(context(withEgress(['istio-system']))).map((f) => f.message);
+    expect(messages).toContain('host api.example.com is not a Service in this deploy');
+  });
+
+  it('WHEN no ServiceEntry declares the host THEN the route and the Sidecar import are findings', () => {
+    const objects = withEgress().filter((o) => o.kind !== 'ServiceEntry');
+    const messages = meshHostsCheck.run(context(objects)).map((f) => f.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'host api.example.com is not a Service in this deploy',
+        'destination api.example.com is not a Service in this deploy',
+        'egress host ./api.example.com is not a Service in this deploy',
+      ]),
+    );
+  });
+});

@@ -189,6 +189,8 @@ describe.skipIf(unavailable)('posture checks over API objects', () => {
       [
         'drift (objects) | AuthorizationPolicy webapp/backend | spec.rules[0].from | ',
         'drift (flows) | FlowGraph k8s/flows.yaml | L7 | istio-system/ingress-gateway[Peer] -> webapp/backend[Deployment]',
+        // The egress gateway is a mesh peer too (k8s/flows.yaml): opened to any principal, its identity gets in.
+        'drift (flows) | FlowGraph k8s/flows.yaml | L7 | istio-system/egress-gateway[Peer] -> webapp/backend[Deployment]',
       ],
     ],
     [
@@ -218,6 +220,8 @@ describe.skipIf(unavailable)('posture checks over API objects', () => {
         'drift (flows) | FlowGraph k8s/flows.yaml | L7 | istio-system/prometheus[Peer] -> webapp/frontend[Deployment]',
         'drift (flows) | FlowGraph k8s/flows.yaml | L7 | kube-system/kube-dns[Peer] -> webapp/backend[Deployment]',
         'drift (flows) | FlowGraph k8s/flows.yaml | L7 | kube-system/kube-dns[Peer] -> webapp/frontend[Deployment]',
+        'drift (flows) | FlowGraph k8s/flows.yaml | L7 | istio-system/egress-gateway[Peer] -> webapp/backend[Deployment]',
+        'drift (flows) | FlowGraph k8s/flows.yaml | L7 | istio-system/egress-gateway[Peer] -> webapp/frontend[Deployment]',
         'drift (flows) | FlowGraph k8s/flows.yaml | L7 | istio-system/istiod[Peer] -> webapp/backend[Deployment]',
         'drift (flows) | FlowGraph k8s/flows.yaml | L7 | istio-system/istiod[Peer] -> webapp/frontend[Deployment]',
       ],
