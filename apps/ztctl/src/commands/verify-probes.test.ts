@@ -7,6 +7,7 @@ import {
   judgeProbe,
   parseProbeVerdict,
   planProbes,
+  PROBE_READINESS_GATE,
   probePod,
   type ProbeIdentity,
 } from './verify-probes';
@@ -82,7 +83,7 @@ describe('probePod', () => {
     probeTimeoutMs: 3000,
     deadlineSeconds: 30,
   }) as {
-    metadata: { name: string; labels: Record<string, string> };
+    metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> };
     spec: Record<string, unknown> & { containers: Array<Record<string, unknown>> };
   };
 
@@ -110,6 +111,12 @@ describe('probePod', () => {
       activeDeadlineSeconds: 30,
       automountServiceAccountToken: false,
       securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    });
+    // Never an endpoint of the Service whose labels it borrows; completes under a native sidecar.
+    expect(pod.spec['readinessGates']).toEqual([{ conditionType: PROBE_READINESS_GATE }]);
+    expect(pod.metadata.annotations).toMatchObject({
+      'sidecar.istio.io/nativeSidecar': 'true',
+      'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}',
     });
     expect(pod.spec.containers[0]).toMatchObject({
       terminationMessagePolicy: 'File',
