@@ -579,6 +579,34 @@ describe.skipIf(needs)('ztctl verify --no-probes on a real API server', () => {
       expect(await probePods()).toEqual([]);
     });
 
+    it('without the probes RoleBinding in ztmesh-verify: one line naming the Role, exit 2; no probe pod left', async () => {
+      await kubectl.ok(['delete', 'rolebinding', 'ztmesh-verify-probes', '-n', 'ztmesh-verify']);
+      try {
+        await eventually('the authorizer forgets the binding', async () => {
+          const can = await kubectl.run([
+            'auth',
+            'can-i',
+            'create',
+            'pods',
+            '-n',
+            'ztmesh-verify',
+            `--kubeconfig=${kubeconfig}`,
+          ]);
+          return can.stdout.trim() === 'no' ? true : undefined;
+        });
+        const run = await ztctl(['verify', '--json', '--kubeconfig', kubeconfig], { KUBECONFIG });
+        expect([run.code, run.stdout]).toEqual([2, '']);
+        expect(run.stderr.trim().split('\n')).toEqual([
+          expect.stringMatching(
+            /^ztctl: error: forbidden: .*cannot create resource "pods" in API group "" in the namespace "ztmesh-verify" \(probe pods need the Role ztmesh-verify-probes of k8s\/verify in ztmesh-verify; or pass --no-probes\)$/,
+          ),
+        ]);
+        expect(await probePods()).toEqual([]);
+      } finally {
+        await kubectl.ok(['apply', '--server-side', '-k', VERIFY_RBAC]);
+      }
+    });
+
     it('SIGINT while the probes run: every probe pod deleted, exit 130', async () => {
       const run = await verifyWithKubelet(['--json', '--kubeconfig', kubeconfig], {}, 'SIGINT');
       expect(run.pods).toHaveLength(3);

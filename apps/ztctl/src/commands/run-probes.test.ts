@@ -1,7 +1,14 @@
-import type { LiveObject } from '@ztmesh/kube';
+import type { KubeClient, LiveObject } from '@ztmesh/kube';
 import { describe, expect, it } from 'vitest';
 import { MAX_COLUMNS } from '../fit-table';
-import { probeSelector, rowOfPod, type ProbeMatrixRow } from './run-probes';
+import {
+  deleteProbePods,
+  probeCluster,
+  probeSelector,
+  rowOfPod,
+  runProbes,
+  type ProbeMatrixRow,
+} from './run-probes';
 import { renderProbeTable } from './verify';
 import type { PlannedProbe } from './verify-probes';
 
@@ -120,5 +127,86 @@ describe('renderProbeTable', () => {
 
   it('the label selector of a run', () => {
     expect(probeSelector('0123abcd')).toBe('ztmesh.dev/probe=0123abcd');
+  });
+});
+
+/**
+ * The loop's timing and signal paths without a server (the API itself is exercised on the real control plane in
+ * libs/api-server-checks): an in-memory pod store with the KubeClient calls runProbes makes, label selector
+ * `key=value` included. No kubelet: every pod stays Pending.
+ */
+function memoryCluster() {
+  const pods = new Map<string, LiveObject>();
+  const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+  const client: KubeClient = {
+    server: 'memory',
+    context: 'memory',
+    list: async (_apiVersion, _kind, namespace, labelSelector) => {
+      const [label, value] = (labelSelector ?? '').split('=');
+      return [...pods.values()].filter(
+        (p) => p.metadata.namespace === namespace && (!label || p.metadata.labels?.[label] === value),
+      );
+    },
+    get: async (_apiVersion, _kind, name, namespace) => pods.get(key(namespace, name)),
+    create: async (object) => {
+      const pod = { ...object, status: { phase: 'Pending' } } as LiveObject;
+      pods.set(key(pod.metadata.namespace, pod.metadata.name), pod);
+      return pod;
+    },
+    delete: async (_apiVersion, _kind, name, namespace) => {
+      pods.delete(key(namespace, name));
+    },
+  };
+  return { pods, client };
+}
+
+const other: PlannedProbe = { ...probe, name: 'ztmesh-verify->frontend:8080', namespace: 'ztmesh-verify' };
+
+describe('runProbes and probeCluster (GIVEN pods that never run)', () => {
+  it('WHEN the run deadline comes first THEN each probe fails saying so; deleteProbePods removes every pod', async () => {
+    const { pods, client } = memoryCluster();
+    const rows = await runProbes({
+      client,
+      probes: [probe, other],
+      runId: 'r1',
+      image: 'ztmesh/loadtest',
+      probeTimeoutMs: 60_000,
+      deadline: Date.now() + 300,
+      pollIntervalMs: 50,
+    });
+    expect(rows.map((r) => [r.probe, r.status, r.evidence, r.pod])).toEqual([
+      [probe.name, 'fail', 'no verdict before --timeout ran out (pod Pending)', 'webapp/ztctl-probe-r1-0'],
+      [
+        other.name,
+        'fail',
+        'no verdict before --timeout ran out (pod Pending)',
+        'ztmesh-verify/ztctl-probe-r1-1',
+      ],
+    ]);
+    expect([...pods.keys()]).toEqual(['webapp/ztctl-probe-r1-0', 'ztmesh-verify/ztctl-probe-r1-1']);
+    expect(await deleteProbePods(client, ['webapp', 'ztmesh-verify'], 'r1')).toBe(2);
+    expect(pods.size).toBe(0);
+  });
+
+  it('WHEN SIGTERM arrives mid-run THEN the outcome names it and every pod is deleted', async () => {
+    const { pods, client } = memoryCluster();
+    const before = process.listenerCount('SIGTERM');
+    const outcome = probeCluster({
+      createClient: () => client,
+      probes: [probe, other],
+      runId: 'r2',
+      image: 'ztmesh/loadtest',
+      probeTimeoutMs: 60_000,
+      deadline: Date.now() + 60_000,
+      pollIntervalMs: 50,
+      onProgress: () => undefined,
+    });
+    while (pods.size < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Only probeCluster's own handler listens beyond what was there: emit reaches it, not a real kill.
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(await outcome).toEqual({ interrupted: 'SIGTERM', deleted: 2 });
+    expect(pods.size).toBe(0);
+    expect(process.listenerCount('SIGTERM')).toBe(before);
   });
 });

@@ -193,25 +193,29 @@ export async function runProbes(options: RunProbesOptions): Promise<ProbeMatrixR
 /**
  * Deletes every pod of the run (by its label, in each namespace), then lists again to catch a creation that was
  * still on its way; resolves with how many pods it deleted. It uses only list and delete (no deletecollection).
+ * Each namespace is cleaned on its own: a failure in one (rejected with the first error) spares no pod elsewhere.
  */
 export async function deleteProbePods(
   client: KubeClient,
   namespaces: readonly string[],
   runId: string,
 ): Promise<number> {
-  let deleted = 0;
-  for (let round = 0; round < 2; round++) {
-    const lists = await Promise.all(
-      namespaces.map((ns) => client.list('v1', 'Pod', ns, probeSelector(runId))),
-    );
-    const pods = lists.flat().filter((pod) => !pod.metadata.deletionTimestamp);
-    await Promise.all(
-      pods.map((pod) => client.delete('v1', 'Pod', pod.metadata.name, pod.metadata.namespace)),
-    );
-    deleted += pods.length;
-    if (pods.length === 0) break;
-  }
-  return deleted;
+  const clean = async (namespace: string) => {
+    let deleted = 0;
+    for (let round = 0; round < 2; round++) {
+      const pods = (await client.list('v1', 'Pod', namespace, probeSelector(runId))).filter(
+        (pod) => !pod.metadata.deletionTimestamp,
+      );
+      await Promise.all(pods.map((pod) => client.delete('v1', 'Pod', pod.metadata.name, namespace)));
+      deleted += pods.length;
+      if (pods.length === 0) break;
+    }
+    return deleted;
+  };
+  const settled = await Promise.allSettled(namespaces.map(clean));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.reduce((sum, s) => sum + (s.status === 'fulfilled' ? s.value : 0), 0);
 }
 
 /** Options of probeCluster. */
@@ -256,9 +260,11 @@ export async function probeCluster(options: ProbeClusterOptions): Promise<ProbeC
     deleted = await deleteProbePods(cleanup, namespaces, options.runId);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
+    // One line still: what stopped the run first (if anything did), then why its pods may be left.
+    const first = failure instanceof Error ? `${failure.message}; then ` : '';
     throw new KubeError(
-      error instanceof KubeError ? error.kind : 'api',
-      `could not delete the probe pods (by hand: kubectl delete pods -l ${probeSelector(options.runId)} in ${namespaces.join(', ')}): ${why}`,
+      failure instanceof KubeError ? failure.kind : error instanceof KubeError ? error.kind : 'api',
+      `${first}could not delete the probe pods (by hand: kubectl delete pods -l ${probeSelector(options.runId)} in ${namespaces.join(', ')}): ${why}`,
     );
   } finally {
     for (const signal of SIGNALS) process.off(signal, onSignal);
