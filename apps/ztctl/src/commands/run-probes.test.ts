@@ -122,7 +122,7 @@ describe('renderProbeTable', () => {
     expect(lines).toContainEqual(
       expect.stringMatching(/^│ frontend->backend:5000 +│ pass +│ allowed +│ allowed +│ HTTP 200 +│$/),
     );
-    expect(lines.at(-1)).toMatch(/^not probed: 1 declared flows or probes/);
+    expect(lines.at(-2)).toMatch(/^not probed: 1 flows or probes \(a source outside the namespace/);
   });
 
   it('the label selector of a run', () => {

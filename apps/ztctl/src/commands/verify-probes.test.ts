@@ -51,10 +51,11 @@ describe('planProbes (GIVEN k8s/flows.yaml)', () => {
       name: 'ingress-gateway->frontend:8080',
       reason: 'source ingress-gateway runs outside webapp; probe pods run only in webapp',
     });
-    expect(skipped).toContainEqual({
-      name: 'backend->kube-dns:53',
-      reason: 'not an HTTP flow between app workloads',
-    });
+    for (const name of ['backend->kube-dns:53/UDP', 'backend->kube-dns:53'])
+      expect(skipped).toContainEqual({ name, reason: 'not an HTTP flow between app workloads' });
+    // Every name is unique within a run.
+    const names = [...probes, ...skipped].map((p) => p.name);
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('WHEN the load generator is not deployed THEN its probes are skipped with that reason', () => {

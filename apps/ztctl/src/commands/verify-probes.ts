@@ -69,7 +69,8 @@ export function planProbes(
     for (const from of list(flow.from)) {
       for (const to of list(flow.to)) {
         for (const { port, protocol } of flowPorts(flow)) {
-          const name = `${from}->${to}:${port}`;
+          // Unique within a run: DNS is declared twice on port 53 (UDP and TCP).
+          const name = `${from}->${to}:${port}${protocol === 'TCP' ? '' : `/${protocol}`}`;
           if (!apps.has(from)) {
             skipped.push({ name, reason: `source ${from} runs outside ${ns}; probe pods run only in ${ns}` });
           } else if (!apps.has(to) || protocol !== 'TCP' || !flow.http) {

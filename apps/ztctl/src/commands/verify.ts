@@ -17,7 +17,7 @@ import {
   type PostureResult,
 } from '@ztmesh/policy';
 import { EXIT, UsageError } from '../exit-codes';
-import { fitTable } from '../fit-table';
+import { fitTable, wrapLine } from '../fit-table';
 import { loadManifests } from '../load-manifests';
 import { probeCluster, type ProbeMatrixRow } from './run-probes';
 import { DEFAULT_PROBE_IMAGE, planProbes, type ProbeIdentity, type SkippedProbe } from './verify-probes';
@@ -93,7 +93,7 @@ export function renderProbeTable(rows: readonly ProbeMatrixRow[], skipped: reado
     rows.map((r) => [r.probe, r.status === 'pass' ? 'pass' : 'FAIL', r.expect, r.observed, r.evidence]),
   );
   const notProbed = skipped.length
-    ? `\nnot probed: ${skipped.length} declared flows or probes no pod of verify can stand in for (--json: why)`
+    ? `\n${wrapLine(`not probed: ${skipped.length} flows or probes (a source outside the namespace, not HTTP between app workloads, or not deployed; --json lists each with its reason)`)}`
     : '';
   return `${table}${notProbed}`;
 }
