@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, useControlPlane } from '@ztmesh/test-support';
@@ -14,6 +16,7 @@ const plane = useControlPlane();
 const KUBECONFIG = plane.skipped === undefined ? plane.kubeconfig : '';
 const OVERLAY = join(REPO_ROOT, 'k8s', 'overlays', 'zero-trust');
 const BUNDLE = join(REPO_ROOT, 'dist', 'apps', 'ztctl', 'main.cjs');
+const LOADTEST = join(REPO_ROOT, 'dist', 'apps', 'loadtest', 'main.cjs');
 const APPLY = [
   'apply',
   '--server-side',
@@ -160,16 +163,34 @@ async function probePods(): Promise<string[]> {
   return pods.items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
 }
 
-/** The kubelet's part for a probe pod that has run: its container terminated, the verdict in its message. */
-function terminated(pod: ProbePod, verdict: Verdict) {
-  const status = verdict === 'allowed' ? 200 : null;
-  const message = JSON.stringify({
-    target: pod.spec.containers[0]?.args?.[1],
-    verdict,
-    allowed: verdict === 'allowed',
-    status,
-    reason: verdict === 'allowed' ? 'HTTP 200' : 'connection reset',
-  });
+/**
+ * The termination message the load generator's real probe mode writes (the built bundle, as the probe pod runs
+ * it) for a request to a local server answering STATUS: 200 gives an `allowed` verdict, 403 (Istio's RBAC
+ * answer) a `denied` one. What a data plane would decide is the test's to say; the message format is not.
+ */
+async function probeModeMessage(dir: string, status: number): Promise<string> {
+  const server = createServer((_req, res) => res.writeHead(status).end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const file = join(dir, `termination-${status}`);
+  try {
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve, reject) =>
+      spawn(
+        process.execPath,
+        [LOADTEST, 'probe', `http://127.0.0.1:${port}/`, '--timeout', '5s', '--termination-message', file],
+        { stdio: 'ignore' },
+      )
+        .on('error', reject)
+        .on('close', resolve),
+    );
+    return readFileSync(file, 'utf8');
+  } finally {
+    server.close();
+  }
+}
+
+/** The kubelet's part for a probe pod that has run: its container terminated, MESSAGE as its termination message. */
+function terminated(pod: ProbePod, message: string) {
   const now = new Date().toISOString();
   return {
     phase: 'Succeeded',
@@ -198,6 +219,7 @@ function terminated(pod: ProbePod, verdict: Verdict) {
 async function verifyWithKubelet(
   args: readonly string[],
   verdicts: Record<string, Verdict>,
+  messages: Record<Verdict, string>,
   interrupt?: NodeJS.Signals,
 ) {
   const child = spawn(
@@ -236,7 +258,7 @@ async function verifyWithKubelet(
           '--subresource=status',
           '--type=merge',
           '-p',
-          JSON.stringify({ status: terminated(pod, verdict) }),
+          JSON.stringify({ status: terminated(pod, messages[verdict]) }),
         ]);
     }
     if (interrupt && seen.size === 3 && child.exitCode === null) {
@@ -467,10 +489,12 @@ describe.skipIf(needs)('ztctl verify --no-probes on a real API server', () => {
   describe('live probes, as the ServiceAccount bound only to k8s/verify; the test plays the kubelet', () => {
     let dir = '';
     let kubeconfig = '';
+    let messages: Record<Verdict, string> = { allowed: '', denied: '' };
     beforeAll(async () => {
       await kubectl.ok(['apply', '--server-side', '-k', VERIFY_RBAC]);
       dir = mkdtempSync(join(tmpdir(), 'ztmesh-verify-probes-'));
       kubeconfig = await verifierKubeconfig(dir);
+      messages = { allowed: await probeModeMessage(dir, 200), denied: await probeModeMessage(dir, 403) };
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -483,7 +507,7 @@ describe.skipIf(needs)('ztctl verify --no-probes on a real API server', () => {
     };
 
     it('one pod per probe with the source identity, restricted and bounded; verdicts from the termination message: the matrix passes, exit 0, no probe pod left', async () => {
-      const run = await verifyWithKubelet(['--json', '--kubeconfig', kubeconfig], HEALTHY);
+      const run = await verifyWithKubelet(['--json', '--kubeconfig', kubeconfig], HEALTHY, messages);
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       const report = JSON.parse(run.stdout) as {
@@ -499,7 +523,12 @@ describe.skipIf(needs)('ztctl verify --no-probes on a real API server', () => {
         ['unlabeled->backend:5000', 'denied', 'denied', 'pass'],
         ['ztmesh-verify->frontend:8080', 'denied', 'denied', 'pass'],
       ]);
-      expect(report.probes.rows[0]?.evidence).toBe('HTTP 200');
+      // The load generator's own words, carried by the termination message.
+      expect(report.probes.rows.map((r) => r.evidence)).toEqual([
+        'HTTP 200',
+        'HTTP 403 (a blocked status)',
+        'HTTP 403 (a blocked status)',
+      ]);
       expect(report.probes.skipped.map((s) => s.name)).toContain('loadtest->backend:5000');
 
       const byProbe = new Map(run.pods.map((p) => [p.metadata.annotations['ztmesh.dev/probe-name'], p]));
@@ -561,10 +590,14 @@ describe.skipIf(needs)('ztctl verify --no-probes on a real API server', () => {
 
     it('a forbidden probe answered as allowed, and one never answered (--probe-timeout): exit 1, a row naming each; pods deleted', async () => {
       const { 'ztmesh-verify->frontend:8080': _unanswered, ...answered } = HEALTHY;
-      const run = await verifyWithKubelet(['--kubeconfig', kubeconfig, '--probe-timeout', '6s'], {
-        ...answered,
-        'unlabeled->backend:5000': 'allowed',
-      });
+      const run = await verifyWithKubelet(
+        ['--kubeconfig', kubeconfig, '--probe-timeout', '6s'],
+        {
+          ...answered,
+          'unlabeled->backend:5000': 'allowed',
+        },
+        messages,
+      );
       expect(run.code).toBe(1);
       const lines = run.stdout.trim().split('\n');
       expect(lines.filter((l) => /\bFAIL\b/.test(l))).toEqual([
@@ -608,7 +641,7 @@ describe.skipIf(needs)('ztctl verify --no-probes on a real API server', () => {
     });
 
     it('SIGINT while the probes run: every probe pod deleted, exit 130', async () => {
-      const run = await verifyWithKubelet(['--json', '--kubeconfig', kubeconfig], {}, 'SIGINT');
+      const run = await verifyWithKubelet(['--json', '--kubeconfig', kubeconfig], {}, messages, 'SIGINT');
       expect(run.pods).toHaveLength(3);
       expect([run.code, run.stdout, run.stderr.trim()]).toEqual([
         130,

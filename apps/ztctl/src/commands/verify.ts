@@ -22,7 +22,7 @@ import { loadManifests } from '../load-manifests';
 import { probeCluster, type ProbeMatrixRow } from './run-probes';
 import { DEFAULT_PROBE_IMAGE, planProbes, type ProbeIdentity, type SkippedProbe } from './verify-probes';
 
-/** Where the "pod from another namespace" probe runs: k8s/verify's namespace, where its Role lets verify. */
+/** Where the "pod from another namespace" probe runs: k8s/verify's namespace, where its Role lets verify create pods. */
 export const VERIFY_NAMESPACE = 'ztmesh-verify';
 
 /** Each API request's own limit (the whole run has --timeout). */
