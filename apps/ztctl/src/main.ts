@@ -16,7 +16,10 @@ const program = new Command('ztctl')
       'the deploy files offline, verify a live cluster, draw the flow graph',
   )
   .version(packageJson.version, '-V, --version', 'print the version and exit')
-  .addHelpText('after', '\nExit codes: 0 ok, 1 drift or findings, 2 bad input or usage.');
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 ok, 1 drift or findings, 2 bad input or usage; 130/143 verify interrupted by SIGINT/SIGTERM.',
+  );
 
 // Commands, one line each (explicit on purpose: no discovery, so the bundle holds exactly these).
 program.addCommand(createAnalyzeCommand());

@@ -44,8 +44,8 @@ export interface KubeClient {
   readonly server: string;
   /** The kubeconfig context in use. */
   readonly context: string;
-  /** Every object of `kind` (in `namespace` when given). */
-  list(apiVersion: string, kind: string, namespace?: string): Promise<LiveObject[]>;
+  /** Every object of `kind` (in `namespace` when given; only those `labelSelector` selects when given). */
+  list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<LiveObject[]>;
   /** One object, or undefined when it does not exist. */
   get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<LiveObject | undefined>;
   /** Creates `object`; resolves with what the server stored. */
@@ -228,10 +228,19 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
   return {
     server,
     context: config.getCurrentContext(),
-    list: (apiVersion, kind, namespace) =>
+    list: (apiVersion, kind, namespace, labelSelector) =>
       call(resourceOf(apiVersion, kind), async () => {
         const raw: { text?: string } = {};
-        await apiFor(raw).list(apiVersion, kind, namespace);
+        await apiFor(raw).list(
+          apiVersion,
+          kind,
+          namespace,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          labelSelector,
+        );
         return rawJson<{ items: LiveObject[] }>(raw).items.map((item) => ({ ...item, apiVersion, kind }));
       }),
     get: (apiVersion, kind, name, namespace) =>

@@ -68,4 +68,4 @@ export {
 export { POSTURE_CHECKS, postureContext, runPosture } from './posture/run-posture';
 export { DRIFT_KINDS, driftCheck, firstDifference } from './posture/drift-check';
 export { ISTIO_PROXY, podsReadyCheck } from './posture/pods-ready-check';
-export { PROBE_POD_LABEL } from './posture/workload-queries';
+export { PROBE_POD_LABEL, serviceAccountOf, templateOf } from './posture/workload-queries';

@@ -7,6 +7,7 @@ import {
   judgeProbe,
   parseProbeVerdict,
   planProbes,
+  PROBE_READINESS_GATE,
   probePod,
   type ProbeIdentity,
 } from './verify-probes';
@@ -50,10 +51,11 @@ describe('planProbes (GIVEN k8s/flows.yaml)', () => {
       name: 'ingress-gateway->frontend:8080',
       reason: 'source ingress-gateway runs outside webapp; probe pods run only in webapp',
     });
-    expect(skipped).toContainEqual({
-      name: 'backend->kube-dns:53',
-      reason: 'not an HTTP flow between app workloads',
-    });
+    for (const name of ['backend->kube-dns:53/UDP', 'backend->kube-dns:53'])
+      expect(skipped).toContainEqual({ name, reason: 'not an HTTP flow between app workloads' });
+    // Every name is unique within a run.
+    const names = [...probes, ...skipped].map((p) => p.name);
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('WHEN the load generator is not deployed THEN its probes are skipped with that reason', () => {
@@ -82,7 +84,7 @@ describe('probePod', () => {
     probeTimeoutMs: 3000,
     deadlineSeconds: 30,
   }) as {
-    metadata: { name: string; labels: Record<string, string> };
+    metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> };
     spec: Record<string, unknown> & { containers: Array<Record<string, unknown>> };
   };
 
@@ -110,6 +112,12 @@ describe('probePod', () => {
       activeDeadlineSeconds: 30,
       automountServiceAccountToken: false,
       securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    });
+    // Never an endpoint of the Service whose labels it borrows; completes under a native sidecar.
+    expect(pod.spec['readinessGates']).toEqual([{ conditionType: PROBE_READINESS_GATE }]);
+    expect(pod.metadata.annotations).toMatchObject({
+      'sidecar.istio.io/nativeSidecar': 'true',
+      'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}',
     });
     expect(pod.spec.containers[0]).toMatchObject({
       terminationMessagePolicy: 'File',

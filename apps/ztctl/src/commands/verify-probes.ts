@@ -6,6 +6,9 @@ export const DEFAULT_PROBE_IMAGE = 'ztmesh/loadtest';
 /** Where the probe container writes its verdict (the kubelet's default path, read with policy File). */
 export const PROBE_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 
+/** A readiness gate nobody sets: a probe pod under an app's labels never becomes an endpoint of its Service. */
+export const PROBE_READINESS_GATE = 'ztmesh.dev/probe-never-ready';
+
 /** The identity a probe pod borrows: the source workload's pod labels and ServiceAccount. */
 export interface ProbeIdentity {
   readonly labels: Labels;
@@ -66,7 +69,8 @@ export function planProbes(
     for (const from of list(flow.from)) {
       for (const to of list(flow.to)) {
         for (const { port, protocol } of flowPorts(flow)) {
-          const name = `${from}->${to}:${port}`;
+          // Unique within a run: DNS is declared twice on port 53 (UDP and TCP).
+          const name = `${from}->${to}:${port}${protocol === 'TCP' ? '' : `/${protocol}`}`;
           if (!apps.has(from)) {
             skipped.push({ name, reason: `source ${from} runs outside ${ns}; probe pods run only in ${ns}` });
           } else if (!apps.has(to) || protocol !== 'TCP' || !flow.http) {
@@ -156,11 +160,22 @@ export function probePod(probe: PlannedProbe, options: ProbePodOptions): Record<
       name: `ztctl-probe-${options.runId}-${options.index}`,
       namespace: probe.namespace,
       labels: { ...probe.labels, [PROBE_POD_LABEL]: options.runId },
-      annotations: { 'ztmesh.dev/probe-name': probe.name, 'ztmesh.dev/probe-expect': probe.expect },
+      annotations: {
+        'ztmesh.dev/probe-name': probe.name,
+        'ztmesh.dev/probe-expect': probe.expect,
+        // In an injected namespace: a native sidecar (an init container) lets the pod complete when the probe
+        // exits; where only a classic sidecar is possible, the probe starts once the proxy is ready, so its
+        // request is not refused by a proxy that is still starting. Both are ignored where nothing is injected.
+        'sidecar.istio.io/nativeSidecar': 'true',
+        'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}',
+      },
     },
     spec: {
       restartPolicy: 'Never',
       activeDeadlineSeconds: options.deadlineSeconds,
+      terminationGracePeriodSeconds: 5,
+      // Never Ready, so never an endpoint of the Service whose labels it borrows (the real pods serve alone).
+      readinessGates: [{ conditionType: PROBE_READINESS_GATE }],
       ...(probe.serviceAccount ? { serviceAccountName: probe.serviceAccount } : {}),
       automountServiceAccountToken: false,
       enableServiceLinks: false,
