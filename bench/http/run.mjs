@@ -37,14 +37,23 @@ const { values: args } = parseArgs({
     'proxy-layout': { type: 'string', default: 'shared' },
     'server-cpu': { type: 'string', default: '0' },
     'client-cpu': { type: 'string', default: '1' },
+    variants: { type: 'string', default: '' },
+    'frontend-b': { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
+// A/B toggles of the shipped frontend, measured beside it in the same run (what logging or metrics cost).
+const FRONTEND_VARIANTS = {
+  'no-request-log': { REQUEST_LOGGING: 'false' },
+  'no-metrics': { METRICS_ENABLED: 'false' },
+  'no-log-no-metrics': { REQUEST_LOGGING: 'false', METRICS_ENABLED: 'false' },
+};
 if (args.help) {
   console.log(`node bench/http/run.mjs [--reps 3] [--duration 10] [--warmup 2] [--connections 50]
   [--only backend,proxy] [--path /api/data] [--upstream shipped|ceiling] [--proxy-layout shared|split]
-  [--server-cpu 0] [--client-cpu 1] [--json]`);
+  [--server-cpu 0] [--client-cpu 1] [--variants ${Object.keys(FRONTEND_VARIANTS).join(',')}]
+  [--frontend-b dist-b/main.cjs] [--json]`);
   process.exit(0);
 }
 const reps = positiveInt('reps');
@@ -54,6 +63,14 @@ const connections = positiveInt('connections');
 const groups = new Set(args.only.split(','));
 if (!['shipped', 'ceiling'].includes(args.upstream)) usage('--upstream must be shipped or ceiling');
 if (!['shared', 'split'].includes(args['proxy-layout'])) usage('--proxy-layout must be shared or split');
+const variants = args.variants ? args.variants.split(',') : [];
+for (const variant of variants) {
+  if (!FRONTEND_VARIANTS[variant]) {
+    usage(`--variants: unknown variant ${variant} (known: ${Object.keys(FRONTEND_VARIANTS).join(', ')})`);
+  }
+}
+const frontendB = args['frontend-b'] === undefined ? undefined : resolve(args['frontend-b']);
+if (frontendB !== undefined && !existsSync(frontendB)) usage(`--frontend-b: ${frontendB} does not exist`);
 
 const work = mkdtempSync(join(tmpdir(), 'ztmesh-bench-http-'));
 const has = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
@@ -378,25 +395,37 @@ async function defineTargets() {
           }),
       };
       targets.push(upstream);
-      const frontendPort = await freePort();
-      targets.push({
-        name: 'frontend proxy (as shipped)',
-        group: 'proxy',
-        port: frontendPort,
-        prefix: '/api/backend',
-        start: () =>
-          startProcess('frontend', 'node', [FRONTEND_BUNDLE], {
-            env: {
-              PORT: String(frontendPort),
-              METRICS_PORT: '0',
-              HOST: '127.0.0.1',
-              LOG_LEVEL: 'info',
-              SHUTDOWN_DELAY_MS: '0',
-              BACKEND_URL: `http://127.0.0.1:${upstreamPort}`,
-            },
-            logFile: join(work, 'frontend.log'),
-          }),
-      });
+      const frontendTarget = async (name, bundle, env = {}) => {
+        const port = await freePort();
+        const slug = name.replace(/\W+/g, '-');
+        return {
+          name,
+          group: 'proxy',
+          frontend: true,
+          port,
+          prefix: '/api/backend',
+          start: () =>
+            startProcess(slug, 'node', [bundle], {
+              env: {
+                PORT: String(port),
+                METRICS_PORT: '0',
+                HOST: '127.0.0.1',
+                LOG_LEVEL: 'info',
+                SHUTDOWN_DELAY_MS: '0',
+                BACKEND_URL: `http://127.0.0.1:${upstreamPort}`,
+                ...env,
+              },
+              logFile: join(work, `${slug}.log`),
+            }),
+        };
+      };
+      targets.push(await frontendTarget('frontend proxy (as shipped)', FRONTEND_BUNDLE));
+      for (const variant of variants) {
+        targets.push(
+          await frontendTarget(`frontend (${variant})`, FRONTEND_BUNDLE, FRONTEND_VARIANTS[variant]),
+        );
+      }
+      if (frontendB) targets.push(await frontendTarget('frontend proxy (bundle B)', frontendB));
       const barePort = await freePort();
       targets.push({
         name: 'bare node:http + undici proxy',
@@ -522,6 +551,7 @@ async function main() {
     return {
       name: target.name,
       group: target.group,
+      frontend: Boolean(target.frontend),
       flask: Boolean(target.flask),
       nginx: Boolean(target.nginx),
       rps: median(list.map((s) => s.rps)),
@@ -544,8 +574,8 @@ async function main() {
   const nginx = rows.find((r) => r.nginx);
   const bare = byName('bare node:http + undici proxy');
   // Per-repetition ratios pair measurements taken minutes apart at most, so a noisy neighbour moves both.
-  const pairRatio = (a, b, key = 'rps') =>
-    median(a.samples.map((s, i) => s[key] / (b.samples[i]?.[key] ?? Number.NaN)));
+  const perRep = (a, b, key = 'rps') => a.samples.map((s, i) => s[key] / (b.samples[i]?.[key] ?? Number.NaN));
+  const pairRatio = (a, b, key = 'rps') => median(perRep(a, b, key));
   const ratios = [];
   if (shipped && flaskBest) {
     ratios.push({
@@ -585,16 +615,39 @@ async function main() {
       value: frontend.cpuUsPerReq / bare.cpuUsPerReq,
       ceiling: 1.2,
       pairs: pairRatio(frontend, bare, 'cpuUsPerReq'),
+      perRep: perRep(frontend, bare, 'cpuUsPerReq'),
+      goal: 1.1,
+      headline: true,
     });
     ratios.push({
       what: 'frontend proxy / bare Node proxy p99',
       value: frontend.p99Ms / bare.p99Ms,
       ceiling: 1.3,
       pairs: pairRatio(frontend, bare, 'p99Ms'),
+      perRep: perRep(frontend, bare, 'p99Ms'),
+      headline: true,
     });
+    // The A/B configurations (--variants, --frontend-b) against the same bare proxy and against the shipped
+    // frontend of the same repetition: what a toggle or a code change buys, not judged.
+    for (const row of rows.filter((r) => r.frontend && r !== frontend)) {
+      ratios.push({
+        what: `${row.name} / bare CPU per request`,
+        value: row.cpuUsPerReq / bare.cpuUsPerReq,
+        pairs: pairRatio(row, bare, 'cpuUsPerReq'),
+        perRep: perRep(row, bare, 'cpuUsPerReq'),
+      });
+      ratios.push({
+        what: `${row.name} / shipped CPU per request`,
+        value: row.cpuUsPerReq / frontend.cpuUsPerReq,
+        pairs: pairRatio(row, frontend, 'cpuUsPerReq'),
+        perRep: perRep(row, frontend, 'cpuUsPerReq'),
+      });
+    }
   }
   for (const ratio of ratios) {
+    if (ratio.floor === undefined && ratio.ceiling === undefined) continue;
     ratio.pass = ratio.floor !== undefined ? ratio.value >= ratio.floor : ratio.value <= ratio.ceiling;
+    if (ratio.goal !== undefined) ratio.goalMet = ratio.value <= ratio.goal;
     // In the split layout the backend shares the load generator's CPU and caps both proxies alike: the ratio
     // then says whether the proxy is the bottleneck, not what it costs, so it is not judged against the floor.
     if (ratio.what.startsWith('frontend') && args['proxy-layout'] === 'split') ratio.pass = undefined;
@@ -634,9 +687,36 @@ async function main() {
     }
     console.log('');
     for (const ratio of ratios) {
-      const bound = ratio.floor !== undefined ? `floor >= ${ratio.floor}` : `bound <= ${ratio.ceiling}`;
+      const judged = ratio.floor !== undefined || ratio.ceiling !== undefined;
+      const bound = !judged
+        ? ''
+        : ratio.floor !== undefined
+          ? `floor >= ${ratio.floor}`
+          : `bound <= ${ratio.ceiling}`;
+      const verdict = !judged
+        ? 'A/B, not judged'
+        : ratio.pass === undefined
+          ? 'not judged (split layout)'
+          : ratio.pass
+            ? 'PASS'
+            : 'FAIL';
       console.log(
-        `${ratio.what.padEnd(50)} ${fmt(ratio.value, 2).padStart(6)}x  (median of per-rep ratios ${fmt(ratio.pairs, 2)}x)  ${bound}  ${ratio.pass === undefined ? 'not judged (split layout)' : ratio.pass ? 'PASS' : 'FAIL'}`,
+        `${ratio.what.padEnd(50)} ${fmt(ratio.value, 2).padStart(6)}x  (median of per-rep ratios ${fmt(ratio.pairs, 2)}x)  ${bound}  ${verdict}`,
+      );
+      if (ratio.perRep)
+        console.log(`${''.padEnd(50)} per rep: ${ratio.perRep.map((r) => `${fmt(r, 2)}x`).join(' ')}`);
+    }
+    // The one line the proxy's CPU floor is read from (docs/performance.md).
+    const headline = ratios.find((r) => r.headline && r.goal !== undefined);
+    const p99 = ratios.find((r) => r.headline && r.goal === undefined);
+    if (headline && p99) {
+      const word = (ok) => (ok === undefined ? 'not judged' : ok ? 'met' : 'NOT met');
+      console.log(
+        `\nRESULT shipped / bare proxy CPU per request ${fmt(headline.value, 2)}x of the medians ` +
+          `(${fmt(frontend.cpuUsPerReq, 1)} / ${fmt(bare.cpuUsPerReq, 1)} us/req; per rep ` +
+          `${headline.perRep.map((r) => fmt(r, 2)).join(' ')}): floor <= ${headline.ceiling} ${word(headline.pass)}, ` +
+          `goal <= ${headline.goal} ${word(headline.pass === undefined ? undefined : headline.goalMet)}; ` +
+          `p99 ${fmt(p99.value, 2)}x: bound <= ${p99.ceiling} ${word(p99.pass)}`,
       );
     }
     if (shipped) console.log(`\nbackend (as shipped) wrote ${shippedLogLines} log lines to ${logFile}`);

@@ -42,9 +42,9 @@ export interface BackendProxyOptions {
 
 /**
  * `/api/backend/*` -> the backend. @fastify/http-proxy owns the routing (prefix, allow-listed paths and methods;
- * everything else falls through to the JSON 404); its `handler` hook hands each request, with the constant upstream
- * path of its route, to a lean undici forwarder over one keep-alive pool instead of @fastify/reply-from
- * (docs/adr/0004-proxy-hot-path.md, 0007-upstream-client.md).
+ * everything else falls through to the JSON 404); each of its routes hands the request, with the route's constant
+ * upstream path, to a lean undici forwarder over one keep-alive pool instead of @fastify/reply-from
+ * (docs/adr/0004-proxy-hot-path.md, 0007-upstream-client.md, 0057-proxy-routes-bound-at-registration.md).
  */
 export function backendProxy(options: BackendProxyOptions): FastifyPluginAsync {
   return async (app) => {
@@ -74,29 +74,34 @@ export function backendProxy(options: BackendProxyOptions): FastifyPluginAsync {
       if (path === '/') upstreamPathByRoute.set(PROXY_PREFIX, upstreamPath);
     }
 
+    // @fastify/http-proxy registers the routes (prefix, allow-listed paths, methods); each route's handler is then
+    // replaced by one bound to that route's constant upstream path (docs/adr/0057-proxy-routes-bound-at-registration.md).
+    // Deliberate, for the hot path: the library's own handler derives a destination from the request URL on every
+    // request (prefix decoding, `validateDestination`, three `URL` objects), about 5% of the proxy's CPU, only for
+    // our forwarder to ignore it: the upstream path is a constant of the matched route (0006), never the client's
+    // spelling. The hook sees exactly the routes registered inside this plugin, the library's among them.
+    app.addHook('onRoute', (routeOptions) => {
+      const upstreamPath = upstreamPathByRoute.get(routeOptions.url);
+      if (upstreamPath === undefined) {
+        throw new Error(`backend proxy: route ${routeOptions.url} has no upstream path in PROXIED_PATHS`);
+      }
+      // Returns nothing: the forwarder answers later, and a returned reply would make Fastify wait on it through
+      // its thenable (a listener per request).
+      routeOptions.handler = function proxiedRoute(request, reply) {
+        forward(request, reply, upstreamPath);
+      };
+    });
+
     await app.register(httpProxy, {
       upstream: upstream.origin,
       prefix: PROXY_PREFIX,
       rewritePrefix: '/',
       routes: Object.keys(PROXIED_PATHS),
       httpMethods: [...PROXIED_METHODS],
-      // reply-from is registered by http-proxy but never called (the handler below replaces it); pointing it at
+      // reply-from is registered by http-proxy but never called (the handlers above replace it); pointing it at
       // the same pool keeps it from creating an agent of its own.
       undici: pool,
       disableRequestLogging: true,
-      handler: (request, reply) => {
-        // The matched route decides the upstream path. The raw path is tried first: it is the route itself for
-        // every request spelt canonically, and `routeOptions` builds a new object on each access.
-        const url = request.url;
-        const queryAt = url.indexOf('?');
-        const upstreamPath =
-          upstreamPathByRoute.get(queryAt === -1 ? url : url.slice(0, queryAt)) ??
-          upstreamPathByRoute.get(request.routeOptions.url ?? '') ??
-          '/';
-        // Returns nothing: the forwarder answers later, and a returned reply would make Fastify wait on it through
-        // its thenable (a listener per request).
-        forward(request, reply, upstreamPath);
-      },
     });
   };
 }
