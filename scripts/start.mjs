@@ -3,22 +3,27 @@
 // generator's gentle service mode), waits until each answers /ready, prints the URL to open, and relays their
 // logs one readable line each. Ctrl-C or SIGTERM stops every child and exits 0; a child that dies on its own
 // stops the rest and exits 1. A port already taken is one line naming it and its variable, exit 2.
+// `--observe` also starts Prometheus (where it is installed) scraping the three metrics ports, with the scrape
+// configuration libs/dashboard's real-Prometheus test uses, and a temporary data directory removed on exit.
 //
-//   npm start [-- --skip-build] [-- --no-loadtest]
+//   npm start [-- --skip-build] [-- --no-loadtest] [-- --observe]
 //   env: BACKEND_PORT (5000), FRONTEND_PORT (8080), BACKEND_METRICS_PORT (9464), FRONTEND_METRICS_PORT (9465),
 //        LOADTEST_METRICS_PORT (9466), LOG_LEVEL (warn here: info logs every request), RATE (loadtest requests
-//        per second, 1 here)
+//        per second, 1 here), PROMETHEUS_PORT (9090), PROMETHEUS_BIN (`prometheus` on PATH)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createPrometheusArgs, createPrometheusConfig } from '../libs/dashboard/src/prometheus-config.mjs';
 
 const root = join(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
   options: {
     'skip-build': { type: 'boolean', default: false },
     'no-loadtest': { type: 'boolean', default: false },
+    observe: { type: 'boolean', default: false },
   },
 });
 const HOST = '127.0.0.1';
@@ -38,6 +43,7 @@ const ports = {
   frontendMetrics: port('FRONTEND_METRICS_PORT', 9465),
   loadtestMetrics: port('LOADTEST_METRICS_PORT', 9466),
 };
+if (flags.observe) ports.prometheus = port('PROMETHEUS_PORT', 9090);
 // Quiet by default: at info every request is a log line and the "ready: open ..." line scrolls away.
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 const RATE = process.env.RATE ?? '1';
@@ -45,10 +51,14 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 20_000;
 const tty = Boolean(process.stdout.isTTY);
 const paint = (code, text) => (tty ? `\u001b[${code}m${text}\u001b[0m` : text);
-const COLOURS = { start: 1, backend: 36, frontend: 35, loadtest: 33 };
+const COLOURS = { start: 1, backend: 36, frontend: 35, loadtest: 33, prometheus: 34 };
+// Every log line's prefix is this wide: the longest child name.
+const NAME_WIDTH = flags.observe ? 'prometheus'.length : 'loadtest'.length;
+// Often enough for a local look at rates over [1m]; the cluster's add-on scrapes every 15 s.
+const SCRAPE_SECONDS = 5;
 
 function say(message) {
-  process.stdout.write(`${paint(COLOURS.start, 'start   ')} | ${message}\n`);
+  process.stdout.write(`${paint(COLOURS.start, 'start'.padEnd(NAME_WIDTH))} | ${message}\n`);
 }
 
 function fail(message, code = 1) {
@@ -83,11 +93,44 @@ function build(projects) {
   return result.status === 0;
 }
 
+/** An executable regular file at `path`, else undefined. */
+function executable(path) {
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    accessSync(path, constants.X_OK);
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** PROMETHEUS_BIN (bad input when it is not an executable file), else `prometheus` on PATH, else undefined. */
+function findPrometheus() {
+  const configured = process.env.PROMETHEUS_BIN;
+  if (configured) {
+    if (!executable(configured)) fail(`PROMETHEUS_BIN=${configured} is not an executable file`, 2);
+    return configured;
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const found = executable(join(dir, 'prometheus'));
+    if (found) return found;
+  }
+  return undefined;
+}
+
 // --- ports -------------------------------------------------------------------------------------------------
 const wantLoadtest = !flags['no-loadtest'] && existsSync(join(root, 'apps', 'loadtest', 'package.json'));
+const prometheusBin = flags.observe ? findPrometheus() : undefined;
+if (flags.observe && !prometheusBin)
+  say(
+    'Prometheus is not installed (no `prometheus` on PATH, PROMETHEUS_BIN unset): starting without it; ' +
+      'install it with `apt-get install prometheus` or set PROMETHEUS_BIN',
+  );
 // Asked before anything starts, so a taken port is one clear line rather than a child's stack trace.
 for (const [name, value] of portVariables) {
   if (name === 'LOADTEST_METRICS_PORT' && !wantLoadtest) continue;
+  if (name === 'PROMETHEUS_PORT' && !prometheusBin) continue;
   const problem = await tryListen(value);
   if (problem === 'EADDRINUSE')
     fail(
@@ -152,7 +195,7 @@ function readable(line) {
 
 function relay(name, stream, output) {
   let buffered = '';
-  const prefix = `${paint(COLOURS[name], name.padEnd(8))} | `;
+  const prefix = `${paint(COLOURS[name], name.padEnd(NAME_WIDTH))} | `;
   stream.setEncoding('utf8');
   stream.on('data', (chunk) => {
     buffered += chunk;
@@ -165,8 +208,13 @@ function relay(name, stream, output) {
   stream.on('end', () => buffered && output.write(prefix + readable(buffered) + '\n'));
 }
 
+/** Starts the built bundle of app `name`. */
 function launch(name, args, env) {
-  const child = spawn(process.execPath, [join(root, 'dist', 'apps', name, 'main.cjs'), ...args], {
+  return launchCommand(name, process.execPath, [join(root, 'dist', 'apps', name, 'main.cjs'), ...args], env);
+}
+
+function launchCommand(name, command, args, env) {
+  const child = spawn(command, args, {
     cwd: root,
     // Its own process group: a terminal's Ctrl-C reaches only this script, which stops each child exactly once
     // (a second signal would make a child skip its graceful shutdown).
@@ -238,10 +286,41 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     void stopAll(0);
   });
 }
-// Should this script die some other way, leave no detached child behind.
+// Should this script die some other way, leave no detached child behind (nor Prometheus' data).
+let prometheusDir;
 process.on('exit', () => {
   for (const { child } of children.values()) child.kill('SIGKILL');
+  if (prometheusDir) rmSync(prometheusDir, { recursive: true, force: true });
 });
+
+/** Starts Prometheus scraping what runs; resolves to the lines to print, or '' when it did not become ready. */
+async function startPrometheus(withLoadtest) {
+  const targets = [
+    { app: 'backend', pod: 'backend-local', address: `${HOST}:${ports.backendMetrics}` },
+    { app: 'frontend', pod: 'frontend-local', address: `${HOST}:${ports.frontendMetrics}` },
+  ];
+  if (withLoadtest)
+    targets.push({ app: 'loadtest', pod: 'loadtest-local', address: `${HOST}:${ports.loadtestMetrics}` });
+  prometheusDir = mkdtempSync(join(tmpdir(), 'ztmesh-start-prometheus-'));
+  const configFile = join(prometheusDir, 'prometheus.yml');
+  writeFileSync(configFile, createPrometheusConfig(targets, SCRAPE_SECONDS));
+  const address = `${HOST}:${ports.prometheus}`;
+  launchCommand(
+    'prometheus',
+    prometheusBin,
+    createPrometheusArgs({ configFile, dataDir: join(prometheusDir, 'data'), listenAddress: address }),
+    {},
+  );
+  const url = `http://${address}`;
+  if (!(await waitReady('prometheus', `${url}/-/ready`))) return '';
+  // One of the dashboard's questions, ready to run: request rate per route and pod.
+  const query = `sum by (app, pod, route) (rate(http_request_duration_seconds_count[1m]))`;
+  return (
+    `\n  prometheus ${url}/targets  (scraping ${targets.map((target) => target.app).join(', ')} every ${SCRAPE_SECONDS} s; data in ${prometheusDir}, removed on exit)` +
+    `\n             query ${url}/graph?${new URLSearchParams({ 'g0.expr': query, 'g0.tab': '0', 'g0.range_input': '15m' })}` +
+    "\n             the dashboard's queries: observability/dashboards/ztmesh.json (each panel's targets[].expr)"
+  );
+}
 
 // --- run ---------------------------------------------------------------------------------------------------
 const backendUrl = `http://${HOST}:${ports.backend}`;
@@ -266,12 +345,14 @@ else {
         loadtestLine = `\n  loadtest  metrics http://${HOST}:${ports.loadtestMetrics}/metrics (${RATE} request/s on the frontend; RATE)`;
       }
     }
+    let prometheusLines = '';
+    if (prometheusBin && !stopping) prometheusLines = await startPrometheus(children.has('loadtest'));
     if (!stopping) {
       say(
         paint(
           32,
           `ready: open ${frontendUrl}/\n  backend   ${backendUrl}/api/data  metrics http://${HOST}:${ports.backendMetrics}/metrics` +
-            `\n  frontend  ${frontendUrl}/  metrics http://${HOST}:${ports.frontendMetrics}/metrics${loadtestLine}` +
+            `\n  frontend  ${frontendUrl}/  metrics http://${HOST}:${ports.frontendMetrics}/metrics${loadtestLine}${prometheusLines}` +
             `\n  logs at LOG_LEVEL=${LOG_LEVEL}${LOG_LEVEL === 'warn' ? ' (LOG_LEVEL=info logs every request)' : ''}` +
             '\n  Ctrl-C stops everything',
         ),

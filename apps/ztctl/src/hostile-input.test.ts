@@ -48,6 +48,13 @@ symlinkSync('/dev/zero', join(work, 'dev', 'zero.yaml'));
 const big = openSync(join(work, 'big.yaml'), 'w');
 ftruncateSync(big, 64 * 1024 * 1024 + 1);
 closeSync(big);
+// Two files each under the limit, above it together (the limit is per run, not per file).
+mkdirSync(join(work, 'halves'));
+for (const half of ['a.yaml', 'b.yaml']) {
+  const fd = openSync(join(work, 'halves', half), 'w');
+  ftruncateSync(fd, 40 * 1024 * 1024);
+  closeSync(fd);
+}
 
 const cases: Array<[string, RegExp]> = [
   ['bomb.yaml', /^bomb\.yaml[:( ].*line \d+|^bomb\.yaml:\d+: .*Excessive alias count/],
@@ -94,6 +101,32 @@ describe('hostile manifests', () => {
     const r = ztctl(['validate', '--repo', join(work, 'in'), '--target', 'escape.yaml', '--no-run-apps']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/escape\.yaml: symbolic link out of .*in \(to .*outside\.yaml\): refused\n$/);
+  });
+
+  it('validate counts every --target against the one limit of a run, before reading any, exit 2', () => {
+    const r = ztctl([
+      'validate',
+      '--repo',
+      join(work, 'halves'),
+      '--target',
+      'a.yaml',
+      'b.yaml',
+      '--no-run-apps',
+    ]);
+    expect([r.code, r.signal]).toEqual([2, null]);
+    expect(r.stderr).toBe(
+      'ztctl validate: error: 2 --target files together: input too large: 80.0 MiB (83886080 bytes) is above ' +
+        'the 64.0 MiB limit of one run; split it\n',
+    );
+  });
+
+  it('analyze counts every file of a directory against the one limit of a run, exit 2', () => {
+    const r = ztctl(['analyze', 'halves']);
+    expect([r.code, r.signal]).toEqual([2, null]);
+    expect(r.stderr).toBe(
+      'ztctl: error: halves (2 files together): input too large: 80.0 MiB (83886080 bytes) is above the 64.0 ' +
+        'MiB limit of one run; split it\n',
+    );
   });
 
   it('analyze refuses a device given by name without opening it, exit 2', () => {

@@ -65,6 +65,10 @@ export async function loadManifests(
     const files = manifestFilesUnder(input, /\.(ya?ml|json)$/i);
     if (files.length === 0)
       throw new UsageError(`${input}: nothing to analyze: no .yaml, .yml or .json files`);
+    // The sizes together first, so that nothing is read (or parsed) of an input above the limit.
+    const total = files.reduce((sum, f) => sum + statSync(f).size, 0);
+    if (total > MAX_INPUT_BYTES)
+      throw tooLarge(`${input} (${files.length} files together)`, total, MAX_INPUT_BYTES);
     let left = MAX_INPUT_BYTES;
     return files.flatMap((f) => {
       const display = relative(process.cwd(), f) || f;

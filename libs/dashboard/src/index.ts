@@ -1,4 +1,4 @@
 export * from './create-dashboard';
 export * from './dashboard-file';
 export * from './panel-queries';
-export * from './prometheus-config';
+export * from './prometheus-config.mjs';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_FILE } from '../src/dashboard-file';
 import { panelQueries, substituteGrafanaVariables, unknownMetrics } from '../src/panel-queries';
-import { createPrometheusConfig } from '../src/prometheus-config';
+import { createPrometheusArgs, createPrometheusConfig } from '../src/prometheus-config.mjs';
 
 const PROMETHEUS = process.env['PROMETHEUS_BIN'] ?? '/usr/bin/prometheus';
 const DIST = join(__dirname, '../../../dist/apps');
@@ -145,12 +145,11 @@ describe.skipIf(!present)('the dashboard on a real Prometheus', () => {
     base = `http://127.0.0.1:${port}`;
     const prometheus = spawn(
       PROMETHEUS,
-      [
-        `--config.file=${config}`,
-        `--storage.tsdb.path=${join(dataDir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
+      createPrometheusArgs({
+        configFile: config,
+        dataDir: join(dataDir, 'data'),
+        listenAddress: `127.0.0.1:${port}`,
+      }),
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     started.push(prometheus);

@@ -38,7 +38,7 @@ import {
 } from './schemas/crd-schema-validator';
 import { createSkaffoldSchemaValidator } from './schemas/skaffold-schema-validator';
 import { findUpstreamSchemas, type SchemasLookup } from './schemas/upstream-schemas';
-import { readManifestFile } from './read/read-manifest-files';
+import { MAX_INPUT_BYTES, readManifestFile, tooLarge } from './read/read-manifest-files';
 import { strictManifestObjects } from './strict-manifest-objects';
 import { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
 
@@ -142,16 +142,37 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
       `rendering kustomizations: ${kubectl.reason} (install kubectl 1.27+ to render the overlays)`,
     );
   }
+  // One budget for the run (MAX_INPUT_BYTES, as analyze has): files are refused from their sizes together before
+  // any is read, a render once it is out. A file that cannot be stat'ed here is left for the reader to name.
+  const files = targets.filter((target) => /\.ya?ml$/.test(target));
+  const fileBytes = files.reduce((sum, target) => {
+    try {
+      const stats = statSync(resolve(repoRoot, target));
+      return sum + (stats.isFile() ? stats.size : 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
+  if (files.length > 1 && fileBytes > MAX_INPUT_BYTES)
+    throw tooLarge(`${files.length} --target files together`, fileBytes, MAX_INPUT_BYTES);
+  let used = 0;
   const rendered = await Promise.all(
     targets.map(async (target) => {
       const path = resolve(repoRoot, target);
       if (/\.ya?ml$/.test(target)) {
-        const text = readManifestFile(path, { displayPath: target, within: repoRoot });
+        const text = readManifestFile(path, {
+          displayPath: target,
+          within: repoRoot,
+          maxBytes: MAX_INPUT_BYTES - used,
+        });
+        used += Buffer.byteLength(text);
         return { target, file: target, objects: strictManifestObjects(text, target) };
       }
       if (!kubectl.available) return undefined;
       const text = await renderKustomization(path, { kubectl: options.kubectl, displayPath: target });
       const file = `${target} (rendered)`;
+      used += Buffer.byteLength(text);
+      if (used > MAX_INPUT_BYTES) throw tooLarge(file, used, MAX_INPUT_BYTES);
       return { target, file, objects: strictManifestObjects(text, file) };
     }),
   );

@@ -292,6 +292,17 @@ export function analyze(objects: readonly ManifestObject[], options: AnalyzeOpti
   );
 
   const httpPorts = new Map<Workload, Set<number>>();
+  // Services select workloads of their own namespace carrying every selector label: look only at those with the
+  // first one, not at every workload (services x workloads was the cost of large inputs).
+  const workloadsBy = new Map<string, Workload[]>();
+  for (const w of workloads) {
+    for (const [key, value] of Object.entries(w.labels)) {
+      const at = `${w.namespace}\0${key}\0${value}`;
+      const list = workloadsBy.get(at);
+      if (list) list.push(w);
+      else workloadsBy.set(at, [w]);
+    }
+  }
   for (const svc of relevant.filter((o) => o.kind === 'Service')) {
     const spec = (svc.spec ?? {}) as {
       selector?: Record<string, string>;
@@ -299,8 +310,12 @@ export function analyze(objects: readonly ManifestObject[], options: AnalyzeOpti
     };
     if (!spec.selector) continue;
     const ns = namespaceOf(svc, defaultNamespace);
-    for (const w of workloads) {
-      if (w.namespace !== ns || !matchesLabelSelector({ matchLabels: spec.selector }, w.labels)) continue;
+    const first = Object.entries(spec.selector)[0];
+    const candidates = first
+      ? (workloadsBy.get(`${ns}\0${first[0]}\0${first[1]}`) ?? [])
+      : workloads.filter((w) => w.namespace === ns);
+    for (const w of candidates) {
+      if (!matchesLabelSelector({ matchLabels: spec.selector }, w.labels)) continue;
       for (const p of spec.ports ?? []) {
         const proto = String(p.appProtocol ?? p.name ?? '').toLowerCase();
         if (!/^(http|http2|grpc|grpc-web)($|-)/.test(proto)) continue;
@@ -343,10 +358,27 @@ export function analyze(objects: readonly ManifestObject[], options: AnalyzeOpti
       const ext = (blocks: readonly IpRange[]) =>
         blocks.map((b, i) => ({ name: `${formatIpRange(b)}[External]`, ref: { external: i } as PeerRef }));
       const sources = [...pods, ...ext(externalBlocks.ingress)];
-      const destinations = [...pods, ...ext(externalBlocks.egress)];
+      const externalDestinations = ext(externalBlocks.egress);
+      const destinations = [...pods, ...externalDestinations];
+      // A pod whose egress allows nothing by default reaches only the pods its verdict lists: ask only those
+      // (every pair of a large input was the cost of listing).
+      const podsOf = new Map<number, typeof pods>();
+      for (const p of pods) {
+        const idx = (p.ref as { pod: number }).pod;
+        const list = podsOf.get(idx);
+        if (list) list.push(p);
+        else podsOf.set(idx, [p]);
+      }
+      const destinationsOf = (s: (typeof sources)[number]) => {
+        if (!('pod' in s.ref)) return destinations;
+        const verdict = engine.egress(endpoints[s.ref.pod]);
+        if (!verdict.defaultPod.isEmpty()) return destinations;
+        const listed = [...verdict.pods.keys()].sort((a, b) => a - b).flatMap((idx) => podsOf.get(idx) ?? []);
+        return [...listed, ...externalDestinations];
+      };
       const byPair = new Map<string, Connection>();
       for (const s of sources) {
-        for (const d of destinations) {
+        for (const d of destinationsOf(s)) {
           if (s.name === d.name) continue;
           const conn = engine.connection(s.ref, d.ref);
           if (conn.isEmpty()) continue;

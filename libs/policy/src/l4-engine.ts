@@ -46,6 +46,10 @@ export function verdictFor(v: DirectionVerdict, peer: PeerRef): ConnSet {
 export class L4Engine {
   private readonly targets = new Map<CompiledRule, RuleTargets>();
   private readonly byNamespace = new Map<string, Endpoint[]>();
+  // Endpoints by one pod label and by one namespace label (`key\0value`), in index order: a rule's candidates are
+  // the shortest list its selectors allow, not every endpoint (rules x endpoints was the cost of large inputs).
+  private readonly byPodLabel = new Map<string, Endpoint[]>();
+  private readonly byNamespaceLabel = new Map<string, Endpoint[]>();
   private readonly policiesFor: { ingress: CompiledPolicy[][]; egress: CompiledPolicy[][] };
   private readonly tierOf = new Map<string, TierInfo>();
   private readonly ingressCache = new Map<number, DirectionVerdict>();
@@ -58,10 +62,16 @@ export class L4Engine {
     policies: readonly CompiledPolicy[],
     tiers: ReadonlyMap<string, TierInfo>,
   ) {
+    const index = (map: Map<string, Endpoint[]>, key: string, ep: Endpoint) => {
+      const list = map.get(key);
+      if (list) list.push(ep);
+      else map.set(key, [ep]);
+    };
     for (const ep of endpoints) {
-      const list = this.byNamespace.get(ep.namespace) ?? [];
-      list.push(ep);
-      this.byNamespace.set(ep.namespace, list);
+      index(this.byNamespace, ep.namespace, ep);
+      for (const [key, value] of Object.entries(ep.labels)) index(this.byPodLabel, `${key}\0${value}`, ep);
+      for (const [key, value] of Object.entries(ep.namespaceLabels))
+        index(this.byNamespaceLabel, `${key}\0${value}`, ep);
     }
     const tierInfo = (name: string): TierInfo =>
       tiers.get(name) ?? { name, order: Number.POSITIVE_INFINITY, defaultAction: 'Deny' };
@@ -76,8 +86,10 @@ export class L4Engine {
     for (const p of sorted) this.tierOf.set(p.tier, tierInfo(p.tier));
     this.policiesFor = { ingress: endpoints.map(() => []), egress: endpoints.map(() => []) };
     for (const policy of sorted) {
-      const candidates =
+      let candidates =
         policy.namespace !== undefined ? (this.byNamespace.get(policy.namespace) ?? []) : endpoints;
+      const byLabel = policy.podLabel && this.byPodLabel.get(`${policy.podLabel[0]}\0${policy.podLabel[1]}`);
+      if (policy.podLabel && (byLabel?.length ?? 0) < candidates.length) candidates = byLabel ?? [];
       for (const ep of candidates) {
         if (!policy.appliesTo(ep)) continue;
         if (policy.ingress) this.policiesFor.ingress[ep.idx].push(policy);
@@ -113,11 +125,20 @@ export class L4Engine {
     const blocks = this.externalBlocks[dir];
     let t = this.targets.get(rule);
     if (t) return t;
-    const { pods, external, externalExcept, podNamespace } = rule.peer;
+    const { pods, external, externalExcept, podNamespace, podLabel, namespaceLabel } = rule.peer;
     let podList: number[] = [];
     if (typeof pods === 'function') {
-      const candidates =
+      // Each hint is a necessary condition, so the shortest list still holds every match; `pods` decides.
+      let candidates: readonly Endpoint[] =
         podNamespace !== undefined ? (this.byNamespace.get(podNamespace) ?? []) : this.endpoints;
+      for (const [map, label] of [
+        [this.byPodLabel, podLabel],
+        [this.byNamespaceLabel, namespaceLabel],
+      ] as const) {
+        if (!label) continue;
+        const list = map.get(`${label[0]}\0${label[1]}`) ?? [];
+        if (list.length < candidates.length) candidates = list;
+      }
       podList = candidates.filter((ep) => pods(ep)).map((ep) => ep.idx);
     }
     let extAll = external === 'all' && externalExcept.length === 0;

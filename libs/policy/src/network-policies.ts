@@ -28,6 +28,10 @@ export interface PeerMatch {
   readonly externalExcept: readonly IpRange[];
   /** When set, only pods of this namespace can match (lets the engine skip the others). */
   readonly podNamespace?: string;
+  /** When set, only pods carrying this label (key, value) can match: one of the pod selector's matchLabels. */
+  readonly podLabel?: readonly [string, string];
+  /** When set, only pods whose namespace carries this label can match: one of the namespace selector's matchLabels. */
+  readonly namespaceLabel?: readonly [string, string];
 }
 
 /** One rule after compilation, independent of the API it came from. */
@@ -53,6 +57,8 @@ export interface CompiledPolicy {
   readonly appliesTo: (ep: Endpoint) => boolean;
   /** When set, the policy can only apply to endpoints of this namespace. */
   readonly namespace?: string;
+  /** When set, the policy can only apply to endpoints carrying this label (key, value). */
+  readonly podLabel?: readonly [string, string];
   /** Rules per direction; undefined when the policy does not apply to that direction. */
   readonly ingress?: readonly CompiledRule[];
   readonly egress?: readonly CompiledRule[];
@@ -216,8 +222,21 @@ function k8sPeers(
     const pods = (ep: Endpoint) =>
       (nsSel ? matchesLabelSelector(nsSel, ep.namespaceLabels) : ep.namespace === policyNs) &&
       (podSel ? matchesLabelSelector(podSel, ep.labels) : true);
-    return { pods, external: 'none', externalExcept: [], podNamespace: nsSel ? undefined : policyNs };
+    return {
+      pods,
+      external: 'none',
+      externalExcept: [],
+      podNamespace: nsSel ? undefined : policyNs,
+      podLabel: firstMatchLabel(podSel),
+      namespaceLabel: firstMatchLabel(nsSel),
+    };
   });
+}
+
+/** One (key, value) every object a selector selects must carry, for the engine's label index; undefined if none. */
+function firstMatchLabel(selector: LabelSelector | undefined): readonly [string, string] | undefined {
+  const entry = Object.entries(selector?.matchLabels ?? {})[0];
+  return entry && typeof entry[1] === 'string' ? [entry[0], entry[1]] : undefined;
 }
 
 /** Compiles a Kubernetes networking.k8s.io/v1 NetworkPolicy: Calico evaluates it at order 1000 in the default tier. */
@@ -261,6 +280,7 @@ export function compileKubernetesNetworkPolicy(obj: ManifestObject, ctx: Compile
     order: 1000,
     sortName: `knp.default.${name}`,
     namespace: ns,
+    podLabel: firstMatchLabel(podSelector),
     appliesTo: (ep) =>
       ep.namespace === ns && (isEmptySelector(podSelector) || matchesLabelSelector(podSelector, ep.labels)),
     ingress: ingressOn ? compileRules('ingress') : undefined,
