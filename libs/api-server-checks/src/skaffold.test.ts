@@ -151,14 +151,16 @@ describe.skipIf(needs)('Skaffold on the control plane: render and deploy each pr
           objects.map(objectRef),
         );
         const runIds = live.map((o) => o?.metadata.labels?.['skaffold.dev/run-id']);
-        const labelled = live.filter((o) => o?.kind === 'Deployment' || o?.kind === 'Service');
+        const labelled = live.filter(
+          (o): o is NonNullable<typeof o> => o?.kind === 'Deployment' || o?.kind === 'Service',
+        );
         expect(labelled.length).toBeGreaterThan(0);
         const ids = new Set(runIds.filter((id) => id !== undefined));
         expect([...ids], `one run id on the Deployments and Services of ${profile}`).toEqual([
           expect.stringMatching(/^[0-9a-f-]{36}$/),
         ]);
         for (const o of labelled)
-          expect(o?.metadata.labels?.['skaffold.dev/run-id'], objectRef(o!)).toBe([...ids][0]);
+          expect(o.metadata.labels?.['skaffold.dev/run-id'], objectRef(o)).toBe([...ids][0]);
         if (previousRunId) expect([...ids][0]).not.toBe(previousRunId);
         previousRunId = [...ids][0];
         for (const [i, o] of objects.entries())
