@@ -17,21 +17,39 @@
 // Istio and Calico CRDs are read; default ../shared/schemas beside the checkout).
 // Exit: 0 done, 1 failed (a one-line reason on stderr, with the tail of the failing process's log), 2 bad usage.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPair, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 
 const root = join(import.meta.dirname, '..');
 const BUILD = join(root, 'tools', 'control-plane', 'build');
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
+/** How long the API server may take to stop once its etcd is gone (it cannot finish a graceful shutdown then). */
+const ORPHAN_STOP_TIMEOUT_MS = 2_000;
 const START_ATTEMPTS = 3;
+/**
+ * The controllers kube-controller-manager runs: what turns Deployments into ReplicaSets into Pods (and reports
+ * FailedCreate), deletes a namespace's content and the dependents of deleted owners, gives each namespace its
+ * `default` ServiceAccount and token, aggregates the built-in admin/edit/view roles and publishes the root CA.
+ * No node, volume, job, endpoint or quota controller: nothing here has nodes, volumes or traffic.
+ */
+const KCM_CONTROLLERS = [
+  'deployment-controller',
+  'replicaset-controller',
+  'namespace-controller',
+  'garbage-collector-controller',
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+  'clusterrole-aggregation-controller',
+  'root-ca-certificate-publisher-controller',
+];
 // Stopped in this order (the reverse of starting).
 const COMPONENTS = ['kube-controller-manager', 'kube-apiserver', 'etcd'];
 
@@ -184,7 +202,7 @@ async function waitFor(name, proc, what, check, timeoutMs = READY_TIMEOUT_MS) {
     if (await check().catch(() => false)) return 'ready';
     if (Date.now() > deadline)
       fail(`${name} was not ${what} within ${timeoutMs / 1000} s; its log ends:\n${logTail(name)}`);
-    await sleep(200);
+    await sleep(100);
   }
 }
 
@@ -240,8 +258,8 @@ function preferredPort() {
 }
 
 /** A key pair for signing service-account tokens, and the static tokens of the admin and the controller-manager. */
-function writeCredentials() {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+async function writeCredentials() {
+  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   writeFileSync(join(stateDir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), {
     mode: 0o600,
   });
@@ -309,51 +327,63 @@ async function startApiserver(bins, etcdUrl, tokens) {
   }
 }
 
-async function startControllerManager(bins, server, ca, tokens) {
+/** Starts kube-controller-manager: its process at once, and `working` resolving once it does its work. */
+function startControllerManager(bins, server, ca, tokens) {
   const config = kubeconfig(join(stateDir, 'kube-controller-manager.kubeconfig'), server, ca, tokens.kcm);
   const proc = start('kube-controller-manager', bins['kube-controller-manager'], [
     `--kubeconfig=${config}`,
+    // Only the controllers whose work the tests see: fewer informers and loops to start on a busy machine.
+    `--controllers=${KCM_CONTROLLERS.join(',')}`,
     '--use-service-account-credentials=true', // each controller acts as its own service account, as on a cluster
     `--service-account-private-key-file=${join(stateDir, 'sa.key')}`,
     `--root-ca-file=${ca}`,
     '--leader-elect=false',
     '--secure-port=0', // no serving: nothing here scrapes it, and no port to collide
   ]);
-  // Ready when its service-account controller has made the default namespace's account.
-  const outcome = await waitFor('kube-controller-manager', proc, 'working', async () => {
+  // Working when its service-account controller has made the default namespace's account.
+  const working = waitFor('kube-controller-manager', proc, 'working', async () => {
     const res = await get(`${server}/api/v1/namespaces/default/serviceaccounts/default`, {
       ca: readFileSync(ca),
       headers: { authorization: `Bearer ${tokens.admin}` },
     });
     return res.status === 200;
+  }).then((outcome) => {
+    if (outcome !== 'ready')
+      fail(`kube-controller-manager exited at start; its log ends:\n${logTail('kube-controller-manager')}`);
   });
-  if (outcome !== 'ready')
-    fail(`kube-controller-manager exited at start; its log ends:\n${logTail('kube-controller-manager')}`);
-  return proc;
+  return { proc, working };
 }
 
+/** Runs kubectl ARGS against `config` (asynchronously: the controller-manager starts meanwhile). */
 function kubectl(config, args) {
-  const result = spawnSync('kubectl', [`--kubeconfig=${config}`, ...args], { encoding: 'utf8' });
-  if (result.error) fail(`kubectl: ${result.error.message}`);
-  if (result.status !== 0)
-    fail(`kubectl ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim()}`);
-  return result.stdout;
+  return new Promise((resolve, reject) => {
+    const child = spawn('kubectl', [`--kubeconfig=${config}`, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (out += chunk));
+    child.on('error', (error) => reject(new Failure(`kubectl: ${error.message}`, 1)));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Failure(`kubectl ${args.join(' ')} failed: ${out.trim()}`, 1)),
+    );
+  });
 }
 
-function installCrds(config) {
+async function installCrds(config) {
   const dir = crdSourceDir();
   const files = crdFiles(dir);
   if (!files.length) {
     say(`WARNING: no Istio or Calico CRDs under ${dir} (set ZTMESH_SCHEMAS_DIR); their kinds are NOT served`);
     return { dir, files: [] };
   }
-  kubectl(config, [
+  await kubectl(config, [
     'apply',
     '--server-side',
     '--field-manager=ztmesh-control-plane',
     ...files.flatMap((f) => ['-f', f]),
   ]);
-  kubectl(config, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  await kubectl(config, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
   return { dir, files };
 }
 
@@ -378,8 +408,8 @@ async function up({ ownerPid }) {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const state = { dir: stateDir, binaries: bins.dir, processes: {}, ready: false };
   writeState(state);
-  const tokens = writeCredentials();
-  const etcd = await startEtcd(bins);
+  // The key pair is made while etcd starts.
+  const [tokens, etcd] = await Promise.all([writeCredentials(), startEtcd(bins)]);
   state.processes.etcd = { pid: etcd.pid, binary: etcd.binary };
   writeState(state);
   say(`etcd ${etcd.pid} serving ${etcd.url}`);
@@ -390,17 +420,21 @@ async function up({ ownerPid }) {
   state.kubeconfig = kubeconfig(join(stateDir, 'kubeconfig'), server, apiserver.ca, tokens.admin);
   writeState(state);
   say(`kube-apiserver ${apiserver.pid} ready at ${server}`);
+  // The CRDs are installed while the controller-manager starts (both only need the API server).
+  const installing = installCrds(state.kubeconfig);
+  installing.catch(() => undefined); // awaited below; a failure there must not go unhandled meanwhile
   if (bins['kube-controller-manager']) {
-    const kcm = await startControllerManager(bins, server, apiserver.ca, tokens);
-    state.processes['kube-controller-manager'] = { pid: kcm.pid, binary: kcm.binary };
+    const kcm = startControllerManager(bins, server, apiserver.ca, tokens);
+    state.processes['kube-controller-manager'] = { pid: kcm.proc.pid, binary: kcm.proc.binary };
     writeState(state);
-    say(`kube-controller-manager ${kcm.pid} running`);
+    await kcm.working;
+    say(`kube-controller-manager ${kcm.proc.pid} running`);
   } else {
     say(
       `WARNING: no kube-controller-manager in ${bins.dir}: Deployments will not create ReplicaSets or Pods`,
     );
   }
-  const crds = installCrds(state.kubeconfig);
+  const crds = await installing;
   state.crds = crds;
   if (crds.files.length) say(`installed ${crds.files.length} CRD files from ${crds.dir}`);
   if (ownerPid) state.watchdog = startWatchdog(ownerPid);
@@ -442,13 +476,13 @@ function exited(pid) {
   }
 }
 
-async function stop(name, pid, binary) {
+async function stop(name, pid, binary, timeoutMs = STOP_TIMEOUT_MS) {
   if (!runs(pid, binary)) return false; // not ours (or gone): never signal a stranger
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   while (!exited(pid) && Date.now() < deadline) await sleep(100);
   if (!exited(pid)) {
-    say(`${name} ${pid} ignored SIGTERM for ${STOP_TIMEOUT_MS / 1000} s: SIGKILL`);
+    say(`${name} ${pid} ignored SIGTERM for ${timeoutMs / 1000} s: SIGKILL`);
     process.kill(pid, 'SIGKILL');
     while (!exited(pid)) await sleep(50);
   }
@@ -462,12 +496,19 @@ async function down({ quiet = false, fromWatchdog = false } = {}) {
   }
   const state = readState();
   const stopped = [];
-  for (const name of COMPONENTS) {
+  const pidOf = (name) => {
     const pidFile = join(stateDir, `${name}.pid`);
-    if (!existsSync(pidFile)) continue;
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    const binary = state?.processes?.[name]?.binary ?? join(state?.binaries ?? '', name);
-    if (await stop(name, pid, binary)) stopped.push(`${name} ${pid}`);
+    return existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined;
+  };
+  const binaryOf = (name) => state?.processes?.[name]?.binary ?? join(state?.binaries ?? '', name);
+  // With etcd gone, the API server's graceful shutdown waits on its storage until killed: no use waiting long.
+  const etcdPid = pidOf('etcd');
+  const etcdGone = etcdPid === undefined || !runs(etcdPid, binaryOf('etcd'));
+  for (const name of COMPONENTS) {
+    const pid = pidOf(name);
+    if (pid === undefined) continue;
+    const timeoutMs = name === 'kube-apiserver' && etcdGone ? ORPHAN_STOP_TIMEOUT_MS : STOP_TIMEOUT_MS;
+    if (await stop(name, pid, binaryOf(name), timeoutMs)) stopped.push(`${name} ${pid}`);
   }
   const watchdogFile = join(stateDir, 'watchdog.pid');
   if (!fromWatchdog && existsSync(watchdogFile)) {

@@ -3,7 +3,8 @@
 //   1. cold build of etcd, kube-apiserver and kube-controller-manager: tools/control-plane/build with an empty Go
 //      build cache and an empty binary cache (the module cache is kept: downloads are not what is measured);
 //   2. `scripts/control-plane up` with the binaries cached, and `down` (REPS times, each with a fresh state dir);
-//   3. what the control-plane suites add to `npm test`: the wall time of each project's test run.
+//   3. what the control-plane suites add to `npm test`: the wall time of each project's test run, as npm test runs
+//      them (api-server-checks on a control plane already up).
 //
 //   node bench/control-plane/run.mjs [--reps 3] [--skip-cold] [--skip-suites]
 import { spawnSync } from 'node:child_process';
@@ -76,13 +77,21 @@ if (!values['skip-suites']) {
   timed('ztctl build', 'npx', ['nx', 'build', 'ztctl', '--outputStyle=static'], {
     env: { ...process.env, NX_DAEMON: 'false' },
   });
+  // As npm test runs them: api-server-checks on one control plane started beforehand (scripts/test.mjs starts it
+  // beside the format check, so its `up` is the row above, not part of this one); test-support starts its own.
+  const shared = mkdtempSync(join(tmpdir(), 'ztmesh-bench-shared-'));
+  const sharedEnv = { ...process.env, ZTMESH_CONTROL_PLANE_DIR: shared };
+  timed('shared up', join(root, 'scripts', 'control-plane'), ['up'], { env: sharedEnv });
   for (const project of ['api-server-checks', 'test-support']) {
     const run = timed(`vitest in libs/${project}`, 'npx', ['vitest', 'run'], {
       cwd: join(root, 'libs', project),
+      env: { ...process.env, ZTMESH_TEST_CONTROL_PLANE_DIR: shared },
     });
     const tests = /Tests\s+(\d+ passed[^\n]*)/.exec(run.stdout.replace(/\u001b\[[0-9;]*m/g, ''))?.[1] ?? '?';
     rows.push([`${project} test run (${tests.trim()})`, `${run.seconds.toFixed(0)} s`]);
+    console.log(`  ${project} done, load average ${load()}`);
   }
+  timed('shared down', join(root, 'scripts', 'control-plane'), ['down'], { env: sharedEnv });
 }
 
 console.log(`load average ${load()} at end\n`);

@@ -31,15 +31,14 @@ describe.skipIf(server.skipped || !server.controllerManager)(
     const kubectl = server.kubectl;
     const namespace = `psa-check-${randomBytes(3).toString('hex')}`;
 
+    const api = server.api;
+    const events = async () => ({
+      items: (await api.list('v1', 'Event', namespace)) as unknown as EventList['items'],
+    });
+
     afterAll(async () => {
-      await kubectl.run([
-        'delete',
-        'namespace',
-        namespace,
-        '--ignore-not-found',
-        '--wait=true',
-        '--timeout=60s',
-      ]);
+      // Its own namespace, named at random: no later suite waits for it to go.
+      await api.delete('v1', 'Namespace', namespace);
     });
 
     it('the backend template creates its pod; the same template made privileged gets FailedCreate naming the rule', async () => {
@@ -93,8 +92,7 @@ describe.skipIf(server.skipped || !server.controllerManager)(
       );
 
       const failed = await eventually('a FailedCreate event for ReplicaSet privileged', async () => {
-        const events = await kubectl.json<EventList>(['get', 'events', '-n', namespace]);
-        return events.items.find(
+        return (await events()).items.find(
           (e) => e.reason === 'FailedCreate' && e.involvedObject.name === 'privileged',
         );
       });
@@ -105,17 +103,13 @@ describe.skipIf(server.skipped || !server.controllerManager)(
 
       // The template as shipped is admitted in the same namespace: it is the privilege that is refused.
       await eventually('ReplicaSet as-shipped created its pod', async () => {
-        const pods = await kubectl.json<{ items: { metadata: { name: string } }[] }>([
-          'get',
-          'pods',
-          '-n',
-          namespace,
-        ]);
-        return pods.items.find((p) => p.metadata.name.startsWith('as-shipped-'));
+        const pods = await api.list('v1', 'Pod', namespace);
+        return pods.find((p) => p.metadata.name.startsWith('as-shipped-'));
       });
-      const events = await kubectl.json<EventList>(['get', 'events', '-n', namespace]);
       expect(
-        events.items.filter((e) => e.reason === 'FailedCreate' && e.involvedObject.name === 'as-shipped'),
+        (await events()).items.filter(
+          (e) => e.reason === 'FailedCreate' && e.involvedObject.name === 'as-shipped',
+        ),
       ).toEqual([]);
     });
   },

@@ -57,39 +57,43 @@ export function ztctl(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
 
 /** Plays the kubelet: every Pending pod of webapp becomes Running and Ready, its containers and istio-proxy ready. */
 async function kubeletMarksPodsReady(): Promise<void> {
-  const pods = await kubectl.json<{ items: Pod[] }>(['get', 'pods', '-n', 'webapp']);
-  for (const pod of pods.items.filter((p) => p.status?.phase !== 'Running')) {
-    const running = (name: string) => ({
-      name,
-      ready: true,
-      image: name,
-      imageID: '',
-      restartCount: 0,
-      started: true,
-      state: { running: { startedAt: new Date().toISOString() } },
-    });
-    const status = {
-      phase: 'Running',
-      conditions: [
-        { type: 'Initialized', status: 'True' },
-        { type: 'ContainersReady', status: 'True' },
-        { type: 'Ready', status: 'True' },
-      ],
-      // The injector is not here: istio-proxy is reported as a kubelet reports an injected pod's sidecar.
-      containerStatuses: [...pod.spec.containers.map((c) => running(c.name)), running('istio-proxy')],
-    };
-    await kubectl.ok([
-      'patch',
-      'pod',
-      pod.metadata.name,
-      '-n',
-      'webapp',
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status }),
-    ]);
-  }
+  const pods = (await server.api.list('v1', 'Pod', 'webapp')) as unknown as Pod[];
+  const pending = pods.filter((p) => p.status?.phase !== 'Running');
+  // kubectl patch, one pod each, all at once (the status subresource is not reachable through the apply helper).
+  await Promise.all(
+    pending.map(async (pod) => {
+      const running = (name: string) => ({
+        name,
+        ready: true,
+        image: name,
+        imageID: '',
+        restartCount: 0,
+        started: true,
+        state: { running: { startedAt: new Date().toISOString() } },
+      });
+      const status = {
+        phase: 'Running',
+        conditions: [
+          { type: 'Initialized', status: 'True' },
+          { type: 'ContainersReady', status: 'True' },
+          { type: 'Ready', status: 'True' },
+        ],
+        // The injector is not here: istio-proxy is reported as a kubelet reports an injected pod's sidecar.
+        containerStatuses: [...pod.spec.containers.map((c) => running(c.name)), running('istio-proxy')],
+      };
+      await kubectl.ok([
+        'patch',
+        'pod',
+        pod.metadata.name,
+        '-n',
+        'webapp',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ status }),
+      ]);
+    }),
+  );
 }
 
 const VERIFY_RBAC = join(REPO_ROOT, 'k8s', 'verify');
@@ -130,8 +134,8 @@ async function verify(extra: readonly string[] = []) {
 
 async function podsOfDeployments(): Promise<void> {
   await eventually('webapp has 3 pods (backend 2, frontend 1)', async () => {
-    const pods = await kubectl.json<{ items: Pod[] }>(['get', 'pods', '-n', 'webapp']);
-    return pods.items.length === 3 ? pods : undefined;
+    const pods = await server.api.list('v1', 'Pod', 'webapp');
+    return pods.length === 3 ? pods : undefined;
   });
 }
 

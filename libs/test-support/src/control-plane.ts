@@ -8,6 +8,13 @@ export const REPO_ROOT = join(__dirname, '..', '..', '..');
 export const CONTROL_PLANE_SCRIPT = join(REPO_ROOT, 'scripts', 'control-plane');
 const BUILD_SCRIPT = join(REPO_ROOT, 'tools', 'control-plane', 'build');
 
+/**
+ * The variable naming the state directory of a control plane already running for the whole test run (`npm test`
+ * starts one, see scripts/test.mjs): the global setup then uses it instead of starting its own, and leaves
+ * stopping it to whoever started it.
+ */
+export const SHARED_CONTROL_PLANE_ENV = 'ZTMESH_TEST_CONTROL_PLANE_DIR';
+
 /** The control-plane processes `up` starts, by component name. */
 export const CONTROL_PLANE_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const;
 
@@ -54,6 +61,17 @@ export function controlPlaneUnavailable(): string | undefined {
   if (cached && existsSync(join(cached, 'kube-apiserver')) && existsSync(join(cached, 'etcd')))
     return undefined;
   return 'no control-plane binaries: Go is not installed (tools/control-plane/build needs it) and KUBEBUILDER_ASSETS is not set';
+}
+
+/**
+ * The directory holding the control-plane binaries: KUBEBUILDER_ASSETS when set, else the build cache, built
+ * first where missing (tools/control-plane/build; minutes when cold). Throws with the build's reason.
+ */
+export function controlPlaneBinaries(): string {
+  if (process.env.KUBEBUILDER_ASSETS) return process.env.KUBEBUILDER_ASSETS;
+  const built = spawnSync(BUILD_SCRIPT, [], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`tools/control-plane/build failed: ${built.stderr.trim()}`);
+  return built.stdout.trim().split('\n').pop() ?? '';
 }
 
 /** Runs `scripts/control-plane ARGS` with its state in `stateDir`; resolves with exit code, stdout, stderr. */

@@ -1,11 +1,13 @@
 export {
   CONTROL_PLANE_COMPONENTS,
   CONTROL_PLANE_SCRIPT,
+  controlPlaneBinaries,
   controlPlaneState,
   controlPlaneUnavailable,
   processRunning,
   REPO_ROOT,
   runControlPlaneScript,
+  SHARED_CONTROL_PLANE_ENV,
   startControlPlane,
   stopControlPlane,
   survivors,

@@ -7,10 +7,15 @@ import {
   type ManifestObject,
 } from '@ztmesh/manifests';
 import { createKubectl, REPO_ROOT, useControlPlane, type Kubectl } from '@ztmesh/test-support';
+import { createKubeApi, type KubeApi } from './kube-api';
 
-/** The run's control plane: kubectl against it, or the loud reason the suites skip (then kubectl throws). */
+/**
+ * The run's control plane: kubectl against it and its API in-process (`api`, for the steps where kubectl is not
+ * the subject), or the loud reason the suites skip (then both throw).
+ */
 export function serverUnderTest(): {
   kubectl: Kubectl;
+  api: KubeApi;
   skipped?: string;
   crdFiles: number;
   crdDir: string;
@@ -20,14 +25,17 @@ export function serverUnderTest(): {
   if (plane.skipped === undefined)
     return {
       kubectl: createKubectl(plane),
+      api: createKubeApi(plane.kubeconfig),
       crdFiles: plane.crdFiles,
       crdDir: plane.crdDir,
       controllerManager: plane.controllerManager,
     };
   console.warn(`SKIPPED: ${plane.skipped}`);
   const none = () => Promise.reject(new Error(`no control plane: ${plane.skipped}`));
+  const api = new Proxy({} as KubeApi, { get: () => none });
   return {
     kubectl: { run: none, ok: none, json: none },
+    api,
     skipped: plane.skipped,
     crdFiles: 0,
     crdDir: '',
