@@ -29,6 +29,21 @@ const identities: Record<string, ProbeIdentity> = {
 };
 
 describe('planProbes (GIVEN k8s/flows.yaml)', () => {
+  it('WHEN verify runs with --namespace THEN the probes run in that namespace and target its Services', () => {
+    const { probes } = planProbes(graph, {
+      namespace: 'shop',
+      otherNamespace: 'ztmesh-verify',
+      identity: (name) => identities[name],
+    });
+    expect(probes.map((p) => [p.name, p.namespace, p.url])).toEqual([
+      ['loadtest->frontend:8080', 'shop', 'http://frontend.shop.svc.cluster.local:8080/'],
+      ['frontend->backend:5000', 'shop', 'http://backend.shop.svc.cluster.local:5000/'],
+      ['unlabeled->backend:5000', 'shop', 'http://backend.shop.svc.cluster.local:5000/api/data'],
+      ['loadtest->backend:5000', 'shop', 'http://backend.shop.svc.cluster.local:5000/api/data'],
+      ['ztmesh-verify->frontend:8080', 'ztmesh-verify', 'http://frontend.shop.svc.cluster.local:8080/'],
+    ]);
+  });
+
   it('WHEN every app workload is deployed THEN probes each HTTP app flow and the three canonical denials', () => {
     const { probes, skipped } = planProbes(graph, {
       otherNamespace: 'ztmesh-verify',

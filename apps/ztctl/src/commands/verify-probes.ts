@@ -37,6 +37,8 @@ export interface SkippedProbe {
 
 /** Options for planProbes. */
 export interface PlanProbesOptions {
+  /** The app's namespace, where the probes run and their targets live (verify's --namespace); default the graph's. */
+  readonly namespace?: string;
   /** Where the "pod from another namespace" probe runs (verify's own namespace, which it may create pods in). */
   readonly otherNamespace: string;
   /** The live identity of an app workload (from its Deployment), or undefined when it is not deployed. */
@@ -59,7 +61,7 @@ export function planProbes(
   options: PlanProbesOptions,
 ): { probes: PlannedProbe[]; skipped: SkippedProbe[] } {
   const doc = graph.document;
-  const ns = doc.namespace;
+  const ns = options.namespace ?? doc.namespace;
   const apps = new Set(doc.workloads);
   const probes: PlannedProbe[] = [];
   const skipped: SkippedProbe[] = [];

@@ -176,6 +176,7 @@ export async function runVerify(options: VerifyCommandOptions): Promise<number> 
   let probes: { runId: string; image: string; rows: ProbeMatrixRow[]; skipped: SkippedProbe[] } | undefined;
   if (options.probes) {
     const plan = planProbes(graph, {
+      namespace,
       otherNamespace: VERIFY_NAMESPACE,
       identity: liveIdentities(objects, namespace),
     });
