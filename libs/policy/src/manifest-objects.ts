@@ -230,6 +230,53 @@ function pushListItems(
 }
 
 /**
+ * Below this length V8 copies a substring; from it on, `slice` (which both parsers use for scalars) makes a sliced
+ * string that points into the whole input text (V8's SlicedString::kMinLength).
+ */
+const SLICE_MIN_LENGTH = 13;
+
+/**
+ * Replaces every string value of the parsed objects, in place, by a flat copy shared by equal values of this text.
+ * Deliberate memory choice: a scalar the parser cut out of the text is a sliced (or concatenated) string that keeps
+ * the whole file text alive for as long as the object lives (the analysis keeps every object to its end, so the
+ * input was held twice: as text and as objects), and equal scalars (`TCP`, `http`, env names) were one string each.
+ * Keys need nothing: V8 interns property keys. The values are equal strings, so no output changes.
+ */
+function detachStrings(roots: readonly unknown[]): void {
+  const pool = new Map<string, string>();
+  const own = (value: string): string => {
+    let shared = pool.get(value);
+    if (shared === undefined) {
+      // A round trip through JSON is a lossless copy of any string (lone surrogates included) into a new flat one.
+      shared = value.length < SLICE_MIN_LENGTH ? value : (JSON.parse(JSON.stringify(value)) as string);
+      pool.set(shared, shared);
+    }
+    return shared;
+  };
+  const stack: unknown[] = [...roots];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== 'object' || node === null || seen.has(node)) continue;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        if (typeof item === 'string') node[i] = own(item);
+        else if (typeof item === 'object' && item !== null) stack.push(item);
+      }
+      continue;
+    }
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const item = record[key];
+      if (typeof item === 'string') record[key] = own(item);
+      else if (typeof item === 'object' && item !== null) stack.push(item);
+    }
+  }
+}
+
+/**
  * Parses one YAML or JSON text (several documents allowed) into objects, flattening `kind: *List` wrappers.
  * Throws ManifestError naming file and line on invalid YAML.
  */
@@ -252,9 +299,14 @@ export function parseManifests(
   if ((options.uniqueKeys ?? true) && !FULL_PARSER_ONLY.test(text)) {
     const read = fastDocuments(text);
     const objects = read && objectsOf(read, file);
-    if (objects) return objects;
+    if (objects) {
+      detachStrings(objects);
+      return objects;
+    }
   }
-  return parseManifestsFully(text, file, options);
+  const objects = parseManifestsFully(text, file, options);
+  detachStrings(objects);
+  return objects;
 }
 
 /** parseManifests by the yaml package: syntax trees, its alias limit and its error messages. */
