@@ -236,13 +236,15 @@ function pushListItems(
 const SLICE_MIN_LENGTH = 13;
 
 /**
- * Replaces every string value of the parsed objects, in place, by a flat copy shared by equal values of this text.
- * Deliberate memory choice: a scalar the parser cut out of the text is a sliced (or concatenated) string that keeps
- * the whole file text alive for as long as the object lives (the analysis keeps every object to its end, so the
- * input was held twice: as text and as objects), and equal scalars (`TCP`, `http`, env names) were one string each.
- * Keys need nothing: V8 interns property keys. The values are equal strings, so no output changes.
+ * Replaces, in place, every string value of the parsed objects by a flat copy shared by equal values of this text,
+ * and every list by a copy of exactly its length. Deliberate memory choices: a scalar the parser cut out of the
+ * text is a sliced (or concatenated) string that keeps the whole file text alive for as long as the object lives
+ * (the analysis keeps every object to its end, so the input was held twice: as text and as objects), equal scalars
+ * (`TCP`, `http`, env names) were one string each, and a list the parser grew by push keeps room for 16 more
+ * items. Keys need nothing: V8 interns property keys. Equal strings and equal lists: no output changes (a list
+ * reached twice, through an alias, stays one list).
  */
-function detachStrings(roots: readonly unknown[]): void {
+function compactValues(roots: readonly unknown[]): void {
   const pool = new Map<string, string>();
   const own = (value: string): string => {
     let shared = pool.get(value);
@@ -253,25 +255,33 @@ function detachStrings(roots: readonly unknown[]): void {
     }
     return shared;
   };
-  const stack: unknown[] = [...roots];
-  const seen = new Set<unknown>();
+  // Each list to its copy (and each mapping to itself): what has been visited, so that an alias is visited once.
+  const done = new Map<object, object>();
+  const stack: object[] = [];
+  const visit = (value: object): object => {
+    let out = done.get(value);
+    if (out === undefined) {
+      out = Array.isArray(value) ? value.slice() : value;
+      done.set(value, out);
+      stack.push(out);
+    }
+    return out;
+  };
+  for (const root of roots) if (typeof root === 'object' && root !== null) visit(root);
   while (stack.length > 0) {
-    const node = stack.pop();
-    if (typeof node !== 'object' || node === null || seen.has(node)) continue;
-    seen.add(node);
+    const node = stack.pop() as Record<string, unknown> | unknown[];
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
         const item: unknown = node[i];
         if (typeof item === 'string') node[i] = own(item);
-        else if (typeof item === 'object' && item !== null) stack.push(item);
+        else if (typeof item === 'object' && item !== null) node[i] = visit(item);
       }
       continue;
     }
-    const record = node as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      const item = record[key];
-      if (typeof item === 'string') record[key] = own(item);
-      else if (typeof item === 'object' && item !== null) stack.push(item);
+    for (const key of Object.keys(node)) {
+      const item = node[key];
+      if (typeof item === 'string') node[key] = own(item);
+      else if (typeof item === 'object' && item !== null) node[key] = visit(item);
     }
   }
 }
@@ -300,12 +310,12 @@ export function parseManifests(
     const read = fastDocuments(text);
     const objects = read && objectsOf(read, file);
     if (objects) {
-      detachStrings(objects);
+      compactValues(objects);
       return objects;
     }
   }
   const objects = parseManifestsFully(text, file, options);
-  detachStrings(objects);
+  compactValues(objects);
   return objects;
 }
 
