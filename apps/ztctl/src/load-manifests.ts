@@ -10,7 +10,7 @@ import {
   renderKustomization,
   tooLarge,
 } from '@ztmesh/manifests';
-import { parseManifests, type ManifestObject } from '@ztmesh/policy';
+import { parseManifests, slimForAnalysis, type ManifestObject } from '@ztmesh/policy';
 import { UsageError } from './exit-codes';
 
 /**
@@ -39,6 +39,12 @@ function withinLimit(text: string, display: string): string {
   return text;
 }
 
+/** Options of loadManifests. */
+export interface LoadOptions {
+  /** The objects go to the analysis only: drop what it never reads (slimForAnalysis), to hold large inputs. */
+  readonly forAnalysis?: boolean;
+}
+
 /**
  * Reads manifests from a file, a directory (recursively), a Kustomize directory (rendered) or `-` (stdin), through
  * the validator's reader: regular files only, links kept inside the input, UTF-8, at most MAX_INPUT_BYTES.
@@ -46,8 +52,14 @@ function withinLimit(text: string, display: string): string {
 export async function loadManifests(
   input: string,
   readStdin: () => string = () => readFileSync(0, 'utf8'),
+  options: LoadOptions = {},
 ): Promise<ManifestObject[]> {
-  if (input === '-') return parseManifests(withinLimit(readStdin(), '<stdin>'), '<stdin>');
+  // Slimmed file by file, so that what the analysis never reads is garbage before the next file is parsed.
+  const parse = (text: string, display: string): ManifestObject[] => {
+    const objects = parseManifests(text, display);
+    return options.forAnalysis ? objects.map(slimForAnalysis) : objects;
+  };
+  if (input === '-') return parse(withinLimit(readStdin(), '<stdin>'), '<stdin>');
   let isDirectory: boolean;
   try {
     isDirectory = statSync(input).isDirectory();
@@ -60,7 +72,7 @@ export async function loadManifests(
   if (isDirectory) {
     if (isKustomizationDir(input)) {
       const display = `${input} (kustomize)`;
-      return parseManifests(withinLimit(await renderKustomize(input), display), display);
+      return parse(withinLimit(await renderKustomize(input), display), display);
     }
     const files = manifestFilesUnder(input, /\.(ya?ml|json)$/i);
     if (files.length === 0)
@@ -74,8 +86,8 @@ export async function loadManifests(
       const display = relative(process.cwd(), f) || f;
       const text = readManifestFile(f, { displayPath: display, maxBytes: left });
       left -= Buffer.byteLength(text);
-      return parseManifests(text, display);
+      return parse(text, display);
     });
   }
-  return parseManifests(readManifestFile(input), input);
+  return parse(readManifestFile(input), input);
 }

@@ -33,7 +33,7 @@ export {
   type SourceRef,
 } from './manifest-objects';
 export { MESH_DEFAULT_OUTBOUND_MODE, SidecarEgress, type EgressVerdict } from './sidecar-egress';
-export type { ContainerPort, NamespaceInfo, Workload } from './workloads';
+export { slimForAnalysis, type ContainerPort, type NamespaceInfo, type Workload } from './workloads';
 export {
   diffFlows,
   PROBE_NAMESPACE,

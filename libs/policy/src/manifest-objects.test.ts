@@ -135,3 +135,16 @@ describe('parseManifests: the fast path reads as the full parser does', () => {
     expect(errorOf(() => parseManifests(text, 'x.yaml')).message).toMatch(message);
   });
 });
+
+describe('parseManifests: string values are copied out of the text', () => {
+  it.each([
+    ['the fast path', 'a: x'],
+    ['the full parser', 'a: &x x\nb: *x'],
+  ])('keeps every value as written by %s (lone surrogates, repeats, long scalars)', (_name, extra) => {
+    const long = 'value-that-is-longer-than-a-slice';
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "\\ud800-${long}"}\ndata:\n  one: ${long}\n  two: ${long}\n  list: [TCP, TCP, "${long}"]\n  ${extra.replace('\n', '\n  ')}\n`;
+    const [obj] = parseManifests(text, 'x.yaml');
+    expect(obj.metadata.name).toBe(`\ud800-${long}`);
+    expect(obj.data).toMatchObject({ one: long, two: long, list: ['TCP', 'TCP', long], a: 'x' });
+  });
+});

@@ -230,6 +230,63 @@ function pushListItems(
 }
 
 /**
+ * Below this length V8 copies a substring; from it on, `slice` (which both parsers use for scalars) makes a sliced
+ * string that points into the whole input text (V8's SlicedString::kMinLength).
+ */
+const SLICE_MIN_LENGTH = 13;
+
+/**
+ * Replaces, in place, every string value of the parsed objects by a flat copy shared by equal values of this text,
+ * and every list by a copy of exactly its length. Deliberate memory choices: a scalar the parser cut out of the
+ * text is a sliced (or concatenated) string that keeps the whole file text alive for as long as the object lives
+ * (the analysis keeps every object to its end, so the input was held twice: as text and as objects), equal scalars
+ * (`TCP`, `http`, env names) were one string each, and a list the parser grew by push keeps room for 16 more
+ * items. Keys need nothing: V8 interns property keys. Equal strings and equal lists: no output changes (a list
+ * reached twice, through an alias, stays one list).
+ */
+function compactValues(roots: readonly unknown[]): void {
+  const pool = new Map<string, string>();
+  const own = (value: string): string => {
+    let shared = pool.get(value);
+    if (shared === undefined) {
+      // A round trip through JSON is a lossless copy of any string (lone surrogates included) into a new flat one.
+      shared = value.length < SLICE_MIN_LENGTH ? value : (JSON.parse(JSON.stringify(value)) as string);
+      pool.set(shared, shared);
+    }
+    return shared;
+  };
+  // Each list to its copy (and each mapping to itself): what has been visited, so that an alias is visited once.
+  const done = new Map<object, object>();
+  const stack: object[] = [];
+  const visit = (value: object): object => {
+    let out = done.get(value);
+    if (out === undefined) {
+      out = Array.isArray(value) ? value.slice() : value;
+      done.set(value, out);
+      stack.push(out);
+    }
+    return out;
+  };
+  for (const root of roots) if (typeof root === 'object' && root !== null) visit(root);
+  while (stack.length > 0) {
+    const node = stack.pop() as Record<string, unknown> | unknown[];
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        if (typeof item === 'string') node[i] = own(item);
+        else if (typeof item === 'object' && item !== null) node[i] = visit(item);
+      }
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      const item = node[key];
+      if (typeof item === 'string') node[key] = own(item);
+      else if (typeof item === 'object' && item !== null) node[key] = visit(item);
+    }
+  }
+}
+
+/**
  * Parses one YAML or JSON text (several documents allowed) into objects, flattening `kind: *List` wrappers.
  * Throws ManifestError naming file and line on invalid YAML.
  */
@@ -252,9 +309,14 @@ export function parseManifests(
   if ((options.uniqueKeys ?? true) && !FULL_PARSER_ONLY.test(text)) {
     const read = fastDocuments(text);
     const objects = read && objectsOf(read, file);
-    if (objects) return objects;
+    if (objects) {
+      compactValues(objects);
+      return objects;
+    }
   }
-  return parseManifestsFully(text, file, options);
+  const objects = parseManifestsFully(text, file, options);
+  compactValues(objects);
+  return objects;
 }
 
 /** parseManifests by the yaml package: syntax trees, its alias limit and its error messages. */

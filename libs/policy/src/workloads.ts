@@ -48,6 +48,66 @@ export const WORKLOAD_KINDS: Readonly<Record<string, readonly string[]>> = {
   Pod: [],
 };
 
+/** What the analysis reads of a pod template (extractWorkloads, readPorts, analyze's hostNetwork note). */
+const READ_TEMPLATE_FIELDS = ['metadata', 'spec'] as const;
+const READ_TEMPLATE_METADATA_FIELDS = ['labels', 'annotations'] as const;
+const READ_POD_FIELDS = [
+  'serviceAccountName',
+  'serviceAccount',
+  'hostNetwork',
+  'containers',
+  'initContainers',
+] as const;
+/** Of a container only `ports` is read (readPorts); `name` is kept for anyone debugging. */
+const READ_CONTAINER_FIELDS = ['name', 'ports'] as const;
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A copy of a mapping with only these of its own fields (in their order of `fields`). */
+function pick(value: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of fields) if (Object.prototype.hasOwnProperty.call(value, key)) out[key] = value[key];
+  return out;
+}
+
+/**
+ * Slims a workload object, in place, to what `analyze` and `diffFlows` read of it, and returns it: along the path
+ * to the pod template only that path, of the template its labels and annotations, of the pod spec its service
+ * account, hostNetwork and containers, of a container its ports. Deliberate memory choice: the analysis keeps every
+ * object to its end, and the rest of a workload (env, probes, resources, mounts, volumes, security contexts,
+ * strategy) was most of a large input's memory while nothing in the model reads it. Only for a caller that hands
+ * the objects to the analysis alone (`ztctl analyze`), never to a reader of whole objects (the validator, the
+ * posture checks). Metadata is kept whole; anything that is not a mapping (or a list of mappings) where the path
+ * expects one is left as it is, so that the analysis judges it as before.
+ */
+export function slimForAnalysis<T extends ManifestObject>(obj: T): T {
+  const path = WORKLOAD_KINDS[obj.kind];
+  if (!path) return obj;
+  let holder = obj as Record<string, unknown>;
+  for (let i = 0; i < path.length; i++) {
+    const next = holder[path[i]];
+    if (!isMapping(next)) return obj;
+    // Above the template only the way down is read (a CronJob's spec.jobTemplate.spec.template).
+    const slim = i + 1 < path.length ? pick(next, [path[i + 1]]) : pick(next, READ_TEMPLATE_FIELDS);
+    holder[path[i]] = slim;
+    holder = slim;
+  }
+  // `holder` is the pod template now (a Pod is its own: its metadata stays whole, only its spec is slimmed).
+  if (path.length > 0 && isMapping(holder.metadata))
+    holder.metadata = pick(holder.metadata, READ_TEMPLATE_METADATA_FIELDS);
+  if (!isMapping(holder.spec)) return obj;
+  const podSpec = pick(holder.spec, READ_POD_FIELDS);
+  holder.spec = podSpec;
+  for (const field of ['containers', 'initContainers'] as const) {
+    const list = podSpec[field];
+    if (Array.isArray(list))
+      podSpec[field] = list.map((c: unknown) => (isMapping(c) ? pick(c, READ_CONTAINER_FIELDS) : c));
+  }
+  return obj;
+}
+
 const PROTOCOL_NAMES = new Set(['TCP', 'UDP', 'SCTP']);
 
 function dig(obj: unknown, path: readonly string[]): unknown {

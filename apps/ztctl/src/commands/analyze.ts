@@ -43,7 +43,8 @@ function requireWorkloads(input: string, objects: number, workloads: number): vo
 export async function runAnalyze(input: string, options: AnalyzeCommandOptions): Promise<number> {
   if (options.layout !== undefined && !options.flows)
     throw new UsageError(`--layout ${options.layout}: a layout is of a flow graph; pass --flows too`);
-  const objects = await loadManifests(input);
+  // Only the analysis reads these objects: it may drop what it never reads (memory of large inputs).
+  const objects = await loadManifests(input, undefined, { forAnalysis: true });
   const analyzeOptions = {
     defaultNamespace: options.defaultNamespace,
     allowUnknownKinds: options.allowUnknownKinds,
