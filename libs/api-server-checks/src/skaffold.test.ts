@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strictManifestObjects, type ManifestObject } from '@ztmesh/manifests';
-import { REPO_ROOT, useControlPlane } from '@ztmesh/test-support';
+import { REPO_ROOT, runCommand, useControlPlane } from '@ztmesh/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, objectRef, renderedObjects, serverUnderTest } from './testing/server';
 
@@ -68,18 +68,9 @@ describe.skipIf(needs)('Skaffold on the control plane: render and deploy each pr
   const provided = useControlPlane();
   const kubeconfig = provided.skipped === undefined ? provided.kubeconfig : '';
   const skaffold = (args: readonly string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(SKAFFOLD, [...args, '--update-check=false', '--interactive=false'], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, HOME: home, KUBECONFIG: kubeconfig },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    runCommand(SKAFFOLD, [...args, '--update-check=false', '--interactive=false'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, HOME: home, KUBECONFIG: kubeconfig },
     });
   const profileArgs = (profile: string | undefined) => (profile ? ['-p', profile] : []);
 

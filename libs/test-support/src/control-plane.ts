@@ -1,6 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { runCommand } from './run-command';
 
 /** The repository root (this file is libs/test-support/src/control-plane.ts). */
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -80,17 +81,8 @@ export function runControlPlaneScript(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(CONTROL_PLANE_SCRIPT, args, {
-      env: { ...process.env, ...env, ZTMESH_CONTROL_PLANE_DIR: stateDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  return runCommand(CONTROL_PLANE_SCRIPT, args, {
+    env: { ...process.env, ...env, ZTMESH_CONTROL_PLANE_DIR: stateDir },
   });
 }
 

@@ -16,3 +16,4 @@ export {
 } from './control-plane';
 export { createKubectl, type Kubectl, type KubectlResult } from './kubectl';
 export { useControlPlane, type ProvidedControlPlane } from './provided-control-plane';
+export { runCommand, type CommandResult } from './run-command';

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { controlPlaneState } from './control-plane';
+import { runCommand } from './run-command';
 
 /** The outcome of one kubectl run. */
 export interface KubectlResult {
@@ -23,20 +23,8 @@ export interface Kubectl {
 
 /** kubectl against the control plane of `kubeconfig` (and `stateDir`, to diagnose a failure). */
 export function createKubectl(plane: { readonly kubeconfig: string; readonly stateDir: string }): Kubectl {
-  const run = (args: readonly string[], input?: string) =>
-    new Promise<KubectlResult>((resolve, reject) => {
-      const child = spawn('kubectl', args, {
-        env: { ...process.env, KUBECONFIG: plane.kubeconfig },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
+  const run = (args: readonly string[], input?: string): Promise<KubectlResult> =>
+    runCommand('kubectl', args, { env: { ...process.env, KUBECONFIG: plane.kubeconfig }, input });
   const ok = async (args: readonly string[], input?: string) => {
     const result = await run(args, input);
     if (result.code === 0) return result.stdout;
