@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: format check, then lint, typecheck, tests and builds of every project through Nx, then one
-// closing summary of every project's tests. Exits non-zero if any step failed. One loopback Kubernetes control
+// `npm test`: format check and the ADR index (scripts/adr-index.mjs), then lint, typecheck, tests and builds of
+// every project through Nx, then one closing summary of every project's tests. Exits non-zero if any step failed. One loopback Kubernetes control
 // plane serves every suite that needs one (started beside the format check, stopped at the end).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -55,6 +55,11 @@ function startSharedControlPlane() {
 rmSync(reportDir, { recursive: true, force: true });
 const plane = startSharedControlPlane();
 const steps = [['format', nx(['format:check'])]];
+steps.push([
+  'docs/adr index current',
+  spawnSync(process.execPath, [join(root, 'scripts', 'adr-index.mjs'), '--check'], { stdio: 'inherit' })
+    .status ?? 1,
+]);
 const planeNote = await plane.ready;
 console.log(`npm test: ${planeNote}`);
 // Caching is skipped so that every `npm test` really runs every test (a cached pass proves nothing new).
