@@ -1,5 +1,5 @@
+import { calicoNamespaceLabels, matchesCalicoSelector, parseCalicoSelector } from '@ztmesh/policy';
 import type { ManifestObject } from '../manifest-object';
-import { parseCalicoSelector } from './calico-selector';
 
 /** The projectcalico.org kinds that carry policy rules. */
 export const CALICO_POLICY_KINDS: readonly string[] = [
@@ -21,9 +21,12 @@ export function ruleNamespaces(
   known: Set<string>,
 ): string[] {
   if (!namespaceSelector) return [policyNamespace];
-  const selects = parseCalicoSelector(namespaceSelector);
+  const selector = parseCalicoSelector(namespaceSelector);
   return [...known].filter((namespace) =>
-    selects({ 'kubernetes.io/metadata.name': namespace, 'projectcalico.org/name': namespace }),
+    matchesCalicoSelector(
+      selector,
+      calicoNamespaceLabels(namespace, { 'kubernetes.io/metadata.name': namespace }),
+    ),
   );
 }
 
