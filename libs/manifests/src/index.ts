@@ -125,5 +125,10 @@ export {
   type ValidateRepoOptions,
   type ValidationReport,
 } from './validate-repo';
-export { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
+export {
+  DEFAULT_FLOWS_FILE,
+  readWellKnownPeers,
+  wellKnownPeers,
+  type WellKnownPeers,
+} from './well-known-peers';
 export { formatReport, reportExitCode, type ReportOptions } from './format-report';

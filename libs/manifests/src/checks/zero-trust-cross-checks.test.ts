@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ManifestObject } from '../manifest-object';
-import { appFixture, pick } from '../testing/fixtures';
-import { WELL_KNOWN_WORKLOADS } from '../well-known-peers';
+import { appFixture, pick, REPO_PEERS } from '../testing/fixtures';
 import type { CheckContext, CrossCheck } from './cross-check';
 import { authorizationPrincipalsCheck } from './authz-principals';
 import { calicoServiceAccountsCheck } from './calico-service-accounts';
@@ -184,7 +183,7 @@ const context = (objects: ManifestObject[]): CheckContext => ({
   target: 'fixture',
   objects,
   externalServiceAccounts: EXTERNAL,
-  externalWorkloads: WELL_KNOWN_WORKLOADS,
+  externalWorkloads: REPO_PEERS.workloads,
 });
 
 const find = (objects: ManifestObject[], kind: string, name: string, group = '') =>
@@ -292,6 +291,16 @@ const badCases: [string, CrossCheck, (objects: ManifestObject[]) => void, RegExp
     (o) =>
       void (find(o, 'NetworkPolicy', 'backend', 'networking.k8s.io').spec.ingress[0].ports = [{ port: 80 }]),
     /ingress port 80 is not a container port of backend/,
+  ],
+  [
+    "a NetworkPolicy ingress on the sidecar's localhost-only admin port",
+    policyPortsCheck,
+    (o) =>
+      void (find(o, 'NetworkPolicy', 'backend', 'networking.k8s.io').spec.ingress[0].ports = [
+        { port: 15006 },
+        { port: 15000 },
+      ]),
+    /^ingress port 15000 is not a container port of backend$/,
   ],
   [
     'a NetworkPolicy egress port the peer does not have',
