@@ -10,7 +10,9 @@ export { formatConnlist } from './connlist';
 export { calicoNamespaceLabels, calicoServiceAccountLabels, type Endpoint } from './endpoints';
 export type { CompiledPolicy, CompiledRule } from './network-policies';
 export {
+  CALICO_POLICY_KINDS,
   createPolicySelection,
+  isCalicoPolicy,
   type EndpointMatch,
   type PolicySelection,
   type PolicySelectionOptions,

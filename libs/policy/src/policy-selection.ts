@@ -30,12 +30,18 @@ export interface PolicySelectionOptions {
   readonly defaultNamespace?: string;
 }
 
-const CALICO_KINDS = new Set([
+/** The projectcalico.org kinds that carry policy rules, staged ones included. */
+export const CALICO_POLICY_KINDS: readonly string[] = [
   'NetworkPolicy',
   'GlobalNetworkPolicy',
   'StagedNetworkPolicy',
   'StagedGlobalNetworkPolicy',
-]);
+];
+
+/** Whether `obj` is a Calico (projectcalico.org) policy of one of CALICO_POLICY_KINDS. */
+export function isCalicoPolicy(obj: { readonly apiVersion: string; readonly kind: string }): boolean {
+  return obj.apiVersion.startsWith('projectcalico.org/') && CALICO_POLICY_KINDS.includes(obj.kind);
+}
 
 /** Builds the endpoints of `workloads` in the namespaces and ServiceAccounts that `objects` define. */
 export function createPolicySelection(
@@ -66,8 +72,7 @@ export function createPolicySelection(
     compile(obj) {
       if (obj.kind === 'NetworkPolicy' && obj.apiVersion.startsWith('networking.k8s.io/'))
         return compileKubernetesNetworkPolicy(obj, ctx);
-      if (CALICO_KINDS.has(obj.kind) && obj.apiVersion.startsWith('projectcalico.org/'))
-        return compileCalicoPolicy(obj, ctx, tiers);
+      if (isCalicoPolicy(obj)) return compileCalicoPolicy(obj, ctx, tiers);
       return undefined;
     },
     select(match) {

@@ -1,18 +1,4 @@
 import { calicoNamespaceLabels, matchesCalicoSelector, parseCalicoSelector } from '@ztmesh/policy';
-import type { ManifestObject } from '../manifest-object';
-
-/** The projectcalico.org kinds that carry policy rules. */
-export const CALICO_POLICY_KINDS: readonly string[] = [
-  'NetworkPolicy',
-  'GlobalNetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-];
-
-/** Whether `object` is a Calico (projectcalico.org) policy. */
-export function isCalicoPolicy(object: ManifestObject): boolean {
-  return object.apiVersion.startsWith('projectcalico.org/') && CALICO_POLICY_KINDS.includes(object.kind);
-}
 
 /** The namespaces a Calico rule's namespaceSelector picks among `known`; the policy's own when it has none. */
 export function ruleNamespaces(

@@ -1,5 +1,5 @@
-import { matchesCalicoSelector, parseCalicoSelector } from '@ztmesh/policy';
-import { type CalicoPolicySpec, calicoRuleSides, isCalicoPolicy, ruleNamespaces } from './calico-policy';
+import { isCalicoPolicy, matchesCalicoSelector, parseCalicoSelector } from '@ztmesh/policy';
+import { type CalicoPolicySpec, calicoRuleSides, ruleNamespaces } from './calico-policy';
 import { type CrossCheck, type Finding, findingOf } from './cross-check';
 import { existingServiceAccounts, namespaceOf } from './object-queries';
 

@@ -2,6 +2,7 @@ import {
   CalicoSelectorError,
   createPolicySelection,
   extractWorkloads,
+  isCalicoPolicy,
   ManifestError,
   matchesLabelSelector,
   SIDECAR_LISTEN_PORTS,
@@ -11,7 +12,7 @@ import {
   type Workload,
 } from '@ztmesh/policy';
 import type { ManifestObject } from '../manifest-object';
-import { type CalicoPolicySpec, isCalicoPolicy } from './calico-policy';
+import type { CalicoPolicySpec } from './calico-policy';
 import { type CrossCheck, type ExternalWorkload, type Finding, findingOf } from './cross-check';
 import { namespaceOf, ofKind } from './object-queries';
 
