@@ -22,15 +22,13 @@ export {
 } from './checks/cross-check';
 export { CROSS_CHECKS } from './checks/cross-checks';
 export { authorizationPrincipalsCheck, principalServiceAccount } from './checks/authz-principals';
-export { parseCalicoSelector, type CalicoSelector } from './checks/calico-selector';
 export { calicoServiceAccountsCheck } from './checks/calico-service-accounts';
 export { durationMs, idleTimeoutCheck, ISTIO_DEFAULT_IDLE_TIMEOUT_MS } from './checks/idle-timeout';
 export { imageName, imagesCheck } from './checks/images';
 export { gatewayHostsCheck } from './checks/gateway-hosts';
 export { meshHostsCheck } from './checks/mesh-hosts';
 export { serviceForHost } from './checks/object-queries';
-export { ISTIO_SIDECAR_PORTS, policyPortsCheck } from './checks/policy-ports';
-export { selectorMatches, type LabelSelector } from './checks/label-selector';
+export { policyPortsCheck } from './checks/policy-ports';
 export { ISTIO_PROXY_UID, podSecurityCheck, podSecurityViolations } from './checks/pod-security';
 export {
   allContainers,
@@ -127,5 +125,10 @@ export {
   type ValidateRepoOptions,
   type ValidationReport,
 } from './validate-repo';
-export { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
+export {
+  DEFAULT_FLOWS_FILE,
+  readWellKnownPeers,
+  wellKnownPeers,
+  type WellKnownPeers,
+} from './well-known-peers';
 export { formatReport, reportExitCode, type ReportOptions } from './format-report';

@@ -40,7 +40,7 @@ import { createSkaffoldSchemaValidator } from './schemas/skaffold-schema-validat
 import { findUpstreamSchemas, type SchemasLookup } from './schemas/upstream-schemas';
 import { MAX_INPUT_BYTES, readManifestFile, tooLarge } from './read/read-manifest-files';
 import { strictManifestObjects } from './strict-manifest-objects';
-import { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
+import { readWellKnownPeers } from './well-known-peers';
 
 /** API groups whose kinds are custom resources validated against the CRD schemas in the schemas directory. */
 export const CRD_GROUPS: readonly string[] = [
@@ -76,9 +76,11 @@ export interface ValidateRepoOptions {
   readonly runApps?: boolean;
   /** The cross-checks to run (default CROSS_CHECKS). */
   readonly checks?: readonly CrossCheck[];
-  /** Identities outside the rendered objects that exist (default WELL_KNOWN_SERVICE_ACCOUNTS). */
+  /** The flow graph whose `peers:` are the well-known workloads, repo-relative (default DEFAULT_FLOWS_FILE). */
+  readonly flows?: string;
+  /** Identities outside the rendered objects that exist (default: the flow graph's peers' ServiceAccounts). */
   readonly externalServiceAccounts?: readonly ExternalServiceAccount[];
-  /** Workloads outside the rendered objects that policies may name as peers (default WELL_KNOWN_WORKLOADS). */
+  /** Workloads outside the rendered objects that policies may name as peers (default: the flow graph's peers). */
   readonly externalWorkloads?: readonly ExternalWorkload[];
 }
 
@@ -133,6 +135,10 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
   const crd = loadCrdValidator(crdSchemas, schemas, skipped);
   const cel = crdSchemas ? createCrdCelChecker(crdSchemas) : undefined;
   const skaffold = readSkaffold(repoRoot, schemas, skipped, findings);
+  const peers =
+    options.externalServiceAccounts && options.externalWorkloads
+      ? undefined
+      : readWellKnownPeers(repoRoot, options.flows);
 
   const targets = options.targets ?? discoverTargets(repoRoot);
   const needsKubectl = targets.some((target) => !/\.ya?ml$/.test(target));
@@ -210,8 +216,8 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
         objects: result.objects,
         skaffoldArtifacts: skaffold?.artifacts,
         routes,
-        externalServiceAccounts: options.externalServiceAccounts ?? WELL_KNOWN_SERVICE_ACCOUNTS,
-        externalWorkloads: options.externalWorkloads ?? WELL_KNOWN_WORKLOADS,
+        externalServiceAccounts: options.externalServiceAccounts ?? peers?.serviceAccounts ?? [],
+        externalWorkloads: options.externalWorkloads ?? peers?.workloads ?? [],
       };
       for (const check of checks) findings.push(...check.run(context));
     }

@@ -1,57 +1,55 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ManifestError, parseFlowGraph, type FlowGraph } from '@ztmesh/policy';
 import type { ExternalServiceAccount, ExternalWorkload } from './checks/cross-check';
+import { ManifestInputError } from './manifest-input-error';
+
+/** Where a repository declares its flow graph, and with it its well-known peers (repo-relative). */
+export const DEFAULT_FLOWS_FILE = 'k8s/flows.yaml';
+
+/** The identities and workloads outside the rendered objects that the checks accept as existing. */
+export interface WellKnownPeers {
+  readonly serviceAccounts: readonly ExternalServiceAccount[];
+  readonly workloads: readonly ExternalWorkload[];
+}
 
 /**
- * The identities outside `webapp` that the deployment contract names (docs: COMMON contract, DESIGN.md): the
- * Istio ingress gateway and Prometheus. Policies may name them although no rendered object defines them.
+ * The well-known peers of a flow graph (`peers:` of k8s/flows.yaml, the one statement of them: ADR 0058), as the
+ * validator's checks read them: each peer's ServiceAccount exists, and its workload is reachable on its declared
+ * ports plus the `viaPort` of every external host reached through it (the egress gateway's 8443). A peer is named by
+ * its Service (the host a Sidecar or route names), or by its own name when the graph gives it none.
  */
-export const WELL_KNOWN_SERVICE_ACCOUNTS: readonly ExternalServiceAccount[] = [
-  { namespace: 'istio-system', name: 'istio-ingressgateway-service-account' },
-  { namespace: 'istio-system', name: 'prometheus' },
-  { namespace: 'istio-system', name: 'istiod' },
-  // Installed only where the egress component is used (EGRESS_GATEWAY=1 scripts/cluster-up).
-  { namespace: 'istio-system', name: 'istio-egressgateway-service-account' },
-];
+export function wellKnownPeers(graph: FlowGraph): WellKnownPeers {
+  const peers = Object.entries(graph.document.peers ?? {});
+  const externals = Object.values(graph.document.externals ?? {});
+  return {
+    serviceAccounts: peers.map(([, peer]) => ({ namespace: peer.namespace, name: peer.serviceAccount })),
+    workloads: peers.map(([name, peer]) => ({
+      namespace: peer.namespace,
+      name: peer.service ?? name,
+      labels: peer.labels,
+      serviceAccount: peer.serviceAccount,
+      ports: [
+        ...new Set([
+          ...(peer.ports ?? []).map((port) => port.port),
+          ...externals.filter((external) => external.via === name).map((external) => external.viaPort),
+        ]),
+      ],
+    })),
+  };
+}
 
 /**
- * The workloads outside `webapp` that the deployment contract names, with the ports our pods may reach them on:
- * kube-dns on 53 (UDP and TCP) and istiod on 15012 (xDS over mTLS) are destinations; the ingress gateway and
- * Prometheus are sources only, listed so that a policy selecting them is recognised (and gets no ports).
+ * The well-known peers of the repository's flow graph (`flows`, repo-relative, default DEFAULT_FLOWS_FILE); none when
+ * the file does not exist. A flow graph that does not parse is bad input naming its file and line.
  */
-export const WELL_KNOWN_WORKLOADS: readonly ExternalWorkload[] = [
-  {
-    namespace: 'kube-system',
-    name: 'kube-dns',
-    labels: { 'k8s-app': 'kube-dns' },
-    serviceAccount: 'coredns',
-    ports: [53],
-  },
-  {
-    namespace: 'istio-system',
-    name: 'istiod',
-    labels: { app: 'istiod', istio: 'pilot' },
-    serviceAccount: 'istiod',
-    ports: [15012],
-  },
-  {
-    namespace: 'istio-system',
-    name: 'istio-ingressgateway',
-    labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
-    serviceAccount: 'istio-ingressgateway-service-account',
-    ports: [],
-  },
-  {
-    // The egress gateway (istio/egress, calico/egress): our pods reach it on its pod port 8443 (Service port 443).
-    namespace: 'istio-system',
-    name: 'istio-egressgateway',
-    labels: { app: 'istio-egressgateway', istio: 'egressgateway' },
-    serviceAccount: 'istio-egressgateway-service-account',
-    ports: [8443],
-  },
-  {
-    namespace: 'istio-system',
-    name: 'prometheus',
-    labels: { 'app.kubernetes.io/name': 'prometheus' },
-    serviceAccount: 'prometheus',
-    ports: [],
-  },
-];
+export function readWellKnownPeers(repoRoot: string, flows: string = DEFAULT_FLOWS_FILE): WellKnownPeers {
+  const path = join(repoRoot, flows);
+  if (!existsSync(path)) return { serviceAccounts: [], workloads: [] };
+  try {
+    return wellKnownPeers(parseFlowGraph(readFileSync(path, 'utf8'), flows));
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    throw new ManifestInputError(flows, error.detail, `line ${error.source.line}`);
+  }
+}

@@ -48,6 +48,28 @@ describe('Calico selector language', () => {
   });
 });
 
+describe('Calico selector language: the cases the validator relies on', () => {
+  const labels = { app: 'backend', 'projectcalico.org/name': 'backend', tier: 'api' };
+  it.each<[string, boolean]>([
+    ['all()', true],
+    ["app == 'backend'", true],
+    ["app != 'backend'", false],
+    ["app == 'backend' && tier == 'web'", false],
+    ["app == 'frontend' || tier == 'api'", true],
+    ["app in {'frontend', 'backend'}", true],
+    ["app not in {'frontend', 'backend'}", false],
+    ['has(tier)', true],
+    ['!has(tier)', false],
+    ['(app == \'x\' || has(tier)) && projectcalico.org/name == "backend"', true],
+  ])('%s -> %s', (selector, expected) => {
+    expect(matchesCalicoSelector(parseCalicoSelector(selector), labels)).toBe(expected);
+  });
+
+  it.each(['app ==', "app =~ 'x'", "app == 'x' &&", 'has(app'])('rejects %s', (selector) => {
+    expect(() => parseCalicoSelector(selector)).toThrow(CalicoSelectorError);
+  });
+});
+
 const cluster = [
   namespace('a', { team: 'x' }),
   namespace('b', { team: 'y' }),

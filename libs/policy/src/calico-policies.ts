@@ -42,7 +42,10 @@ export function calicoSelectorOrThrow(
     return parseCalicoSelector(text as string);
   } catch (e) {
     if (e instanceof CalicoSelectorError) {
-      throw new ManifestError(obj.source, describeObject(obj), `${field}: ${e.message}`);
+      // The selector error rides along as the cause: the validator reports its own message (no source line).
+      throw Object.assign(new ManifestError(obj.source, describeObject(obj), `${field}: ${e.message}`), {
+        cause: e,
+      });
     }
     throw e;
   }
@@ -233,6 +236,7 @@ function entityMatcher(
 function compileCalicoRule(
   obj: ManifestObject,
   field: string,
+  index: number,
   rule: Record<string, unknown>,
   dir: 'ingress' | 'egress',
   scope: { namespace?: string },
@@ -321,6 +325,7 @@ function compileCalicoRule(
     ports,
     notPorts,
     label: `${describeObject(obj)} ${field}`,
+    index,
   };
 }
 
@@ -331,7 +336,8 @@ export function compileCalicoPolicy(
   tiers: ReadonlyMap<string, TierInfo>,
 ): CompiledPolicy {
   const spec = (obj.spec ?? {}) as Record<string, unknown>;
-  const global = obj.kind === 'GlobalNetworkPolicy';
+  // StagedGlobalNetworkPolicy too: the validator asks about staged policies, which analyze ignores.
+  const global = obj.kind.endsWith('GlobalNetworkPolicy');
   const scope = { namespace: global ? undefined : namespaceOf(obj, ctx.defaultNamespace) };
   for (const key of ['doNotTrack', 'preDNAT', 'applyOnForward']) {
     if (spec[key] === true) {
@@ -380,7 +386,7 @@ export function compileCalicoPolicy(
   }
   const compileRules = (dir: 'ingress' | 'egress') =>
     ((spec[dir] as Array<Record<string, unknown>> | undefined) ?? []).map((rule, i) =>
-      compileCalicoRule(obj, `spec.${dir}[${i}]`, rule, dir, scope, ctx),
+      compileCalicoRule(obj, `spec.${dir}[${i}]`, i, rule, dir, scope, ctx),
     );
   const order =
     spec.order === undefined || spec.order === null ? Number.POSITIVE_INFINITY : Number(spec.order);

@@ -34,6 +34,16 @@ export function inMesh(w: Workload, ns: NamespaceInfo | undefined): boolean {
   return nsLabels['istio-injection'] === 'enabled' || nsLabels['istio.io/rev'] !== undefined;
 }
 
+/** The labels a Calico namespaceSelector sees on a namespace: its own plus Calico's projectcalico.org/name. */
+export function calicoNamespaceLabels(name: string, labels: Labels): Labels {
+  return { ...labels, 'projectcalico.org/name': name };
+}
+
+/** The labels a Calico serviceAccounts selector sees on a ServiceAccount: its own plus projectcalico.org/name. */
+export function calicoServiceAccountLabels(name: string, labels: Labels): Labels {
+  return { ...labels, 'projectcalico.org/name': name };
+}
+
 /** Groups workloads into endpoint classes. */
 export function buildEndpoints(
   workloads: readonly Workload[],
@@ -67,12 +77,12 @@ export function buildEndpoints(
           'projectcalico.org/serviceaccount': w.serviceAccount,
         },
         namespaceLabels: nsLabels,
-        namespaceCalicoLabels: { ...nsLabels, 'projectcalico.org/name': w.namespace },
+        namespaceCalicoLabels: calicoNamespaceLabels(w.namespace, nsLabels),
         serviceAccount: w.serviceAccount,
-        serviceAccountLabels: {
-          ...(serviceAccountLabels.get(`${w.namespace}/${w.serviceAccount}`) ?? {}),
-          'projectcalico.org/name': w.serviceAccount,
-        },
+        serviceAccountLabels: calicoServiceAccountLabels(
+          w.serviceAccount,
+          serviceAccountLabels.get(`${w.namespace}/${w.serviceAccount}`) ?? {},
+        ),
         ports,
         mesh,
         workloads: [],

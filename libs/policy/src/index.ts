@@ -7,14 +7,28 @@ export {
 } from './calico-selector';
 export { ConnSet, PROTOCOLS, type Protocol } from './conn-set';
 export { formatConnlist } from './connlist';
-export type { Endpoint } from './endpoints';
+export { calicoNamespaceLabels, calicoServiceAccountLabels, type Endpoint } from './endpoints';
+export type { CompiledPolicy, CompiledRule } from './network-policies';
+export {
+  CALICO_POLICY_KINDS,
+  createPolicySelection,
+  isCalicoPolicy,
+  type EndpointMatch,
+  type PolicySelection,
+  type PolicySelectionOptions,
+} from './policy-selection';
+export {
+  SIDECAR_LISTEN_PORTS,
+  SIDECAR_LISTENERS,
+  SIDECAR_PORTS,
+  type SidecarListener,
+} from './sidecar-listeners';
 export type { Finding } from './findings';
 export { formatIpRange, parseCidr, type IpRange } from './ip-set';
 export {
   IstioLayer,
   patternCovers,
   patternsIntersect,
-  SIDECAR_PORTS,
   type HttpRequestSet,
   type IstioVerdict,
   type MtlsMode,
@@ -33,7 +47,14 @@ export {
   type SourceRef,
 } from './manifest-objects';
 export { MESH_DEFAULT_OUTBOUND_MODE, SidecarEgress, type EgressVerdict } from './sidecar-egress';
-export { slimForAnalysis, type ContainerPort, type NamespaceInfo, type Workload } from './workloads';
+export {
+  extractNamespaces,
+  extractWorkloads,
+  slimForAnalysis,
+  type ContainerPort,
+  type NamespaceInfo,
+  type Workload,
+} from './workloads';
 export {
   diffFlows,
   PROBE_NAMESPACE,

@@ -5,8 +5,9 @@ import { describeObject, type ManifestObject } from './manifest-objects';
 import { bad } from './network-policies';
 import { namespaceOf } from './workloads';
 
-/** Ports the Istio sidecar serves itself (merged metrics, health, Envoy stats): never intercepted, so neither mTLS nor AuthorizationPolicy applies. */
-export const SIDECAR_PORTS: readonly number[] = [15020, 15021, 15090];
+import { SIDECAR_PORTS } from './sidecar-listeners';
+
+export { SIDECAR_PORTS } from './sidecar-listeners';
 
 /** PeerAuthentication modes after inheritance. */
 export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';

@@ -45,6 +45,10 @@ export interface CompiledRule {
   readonly notPorts?: PortSpec;
   /** Where the rule is, for explanations. */
   readonly label: string;
+  /** The rule's index in its direction's list (`spec.ingress[index]`), for readers that report on the source. */
+  readonly index: number;
+  /** Kubernetes rules: which `from`/`to` entry the peer is (undefined when the list is empty: every peer). */
+  readonly peerIndex?: number;
 }
 
 /** A policy after compilation: Kubernetes NetworkPolicy, Calico NetworkPolicy or GlobalNetworkPolicy. */
@@ -265,11 +269,14 @@ export function compileKubernetesNetworkPolicy(obj: ManifestObject, ctx: Compile
       const field = `spec.${dir}[${i}]`;
       const ports = k8sPorts(obj, `${field}.ports`, rule?.ports);
       const peerField = dir === 'ingress' ? 'from' : 'to';
-      return k8sPeers(obj, `${field}.${peerField}`, rule?.[peerField], ns, ctx).map((peer) => ({
+      const listed = Array.isArray(rule?.[peerField]) && (rule[peerField] as unknown[]).length > 0;
+      return k8sPeers(obj, `${field}.${peerField}`, rule?.[peerField], ns, ctx).map((peer, j) => ({
         action: 'Allow' as const,
         peer,
         ports,
         label: `${describeObject(obj)} ${field}`,
+        index: i,
+        peerIndex: listed ? j : undefined,
       }));
     });
   };

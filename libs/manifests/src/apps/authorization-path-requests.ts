@@ -1,5 +1,5 @@
+import { matchesLabelSelector } from '@ztmesh/policy';
 import { AUTHORIZATION_PATH_USE } from '../checks/authz-paths';
-import { selectorMatches } from '../checks/label-selector';
 import { findContainerPort } from '../checks/pod-templates';
 import { serviceEnvNumber } from '../checks/workload-hygiene';
 import { objectRef, type ManifestObject } from '../manifest-object';
@@ -29,7 +29,7 @@ export function authorizationPathRequests(objects: readonly ManifestObject[]): R
       ) {
         return [];
       }
-      if (spec.selector && !selectorMatches({ matchLabels: spec.selector.matchLabels }, template.labels))
+      if (spec.selector && !matchesLabelSelector({ matchLabels: spec.selector.matchLabels }, template.labels))
         return [];
       const metricsPort = serviceEnvNumber(container, 'METRICS_PORT');
       return (spec.rules ?? []).flatMap((rule) =>

@@ -4,7 +4,7 @@ import type { ManifestObject } from '../manifest-object';
 import { findKubectl, renderKustomization } from '../render/render-kustomization';
 import { strictManifestObjects } from '../strict-manifest-objects';
 import { discoverTargets } from '../validate-repo';
-import { WELL_KNOWN_SERVICE_ACCOUNTS } from '../well-known-peers';
+import { REPO_PEERS } from '../testing/fixtures';
 import { applyOrderCheck, policyTier } from './apply-order';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
@@ -42,7 +42,7 @@ const run = (objects: object[]) =>
   applyOrderCheck.run({
     target: 'fixture',
     objects: objects as ManifestObject[],
-    externalServiceAccounts: WELL_KNOWN_SERVICE_ACCOUNTS,
+    externalServiceAccounts: REPO_PEERS.serviceAccounts,
   });
 
 describe('apply-order', () => {

@@ -1,18 +1,4 @@
-import type { ManifestObject } from '../manifest-object';
-import { parseCalicoSelector } from './calico-selector';
-
-/** The projectcalico.org kinds that carry policy rules. */
-export const CALICO_POLICY_KINDS: readonly string[] = [
-  'NetworkPolicy',
-  'GlobalNetworkPolicy',
-  'StagedNetworkPolicy',
-  'StagedGlobalNetworkPolicy',
-];
-
-/** Whether `object` is a Calico (projectcalico.org) policy. */
-export function isCalicoPolicy(object: ManifestObject): boolean {
-  return object.apiVersion.startsWith('projectcalico.org/') && CALICO_POLICY_KINDS.includes(object.kind);
-}
+import { calicoNamespaceLabels, matchesCalicoSelector, parseCalicoSelector } from '@ztmesh/policy';
 
 /** The namespaces a Calico rule's namespaceSelector picks among `known`; the policy's own when it has none. */
 export function ruleNamespaces(
@@ -21,9 +7,12 @@ export function ruleNamespaces(
   known: Set<string>,
 ): string[] {
   if (!namespaceSelector) return [policyNamespace];
-  const selects = parseCalicoSelector(namespaceSelector);
+  const selector = parseCalicoSelector(namespaceSelector);
   return [...known].filter((namespace) =>
-    selects({ 'kubernetes.io/metadata.name': namespace, 'projectcalico.org/name': namespace }),
+    matchesCalicoSelector(
+      selector,
+      calicoNamespaceLabels(namespace, { 'kubernetes.io/metadata.name': namespace }),
+    ),
   );
 }
 

@@ -1,5 +1,5 @@
-import { parseCalicoSelector } from './calico-selector';
-import { type CalicoPolicySpec, calicoRuleSides, isCalicoPolicy, ruleNamespaces } from './calico-policy';
+import { isCalicoPolicy, matchesCalicoSelector, parseCalicoSelector } from '@ztmesh/policy';
+import { type CalicoPolicySpec, calicoRuleSides, ruleNamespaces } from './calico-policy';
 import { type CrossCheck, type Finding, findingOf } from './cross-check';
 import { existingServiceAccounts, namespaceOf } from './object-queries';
 
@@ -23,7 +23,8 @@ export const calicoServiceAccountsCheck: CrossCheck = {
       const matching = (namespacesToSearch: string[], selector: string) => {
         const selects = parseCalicoSelector(selector);
         return [...accounts].filter(
-          ([key, labels]) => namespacesToSearch.includes(key.split('/')[0]) && selects(labels),
+          ([key, labels]) =>
+            namespacesToSearch.includes(key.split('/')[0]) && matchesCalicoSelector(selects, labels),
         );
       };
       try {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ManifestObject } from '../manifest-object';
 import { findKubectl, renderKustomization } from '../render/render-kustomization';
 import { strictManifestObjects } from '../strict-manifest-objects';
-import { WELL_KNOWN_SERVICE_ACCOUNTS } from '../well-known-peers';
+import { REPO_PEERS } from '../testing/fixtures';
 import { envoyFilterOrderCheck } from './envoyfilter-order';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
@@ -39,7 +39,7 @@ function envoyFilter(operation: string, subFilter?: string, context = 'SIDECAR_I
 
 const run = (objects: ManifestObject[]) =>
   envoyFilterOrderCheck
-    .run({ target: 'fixture', objects, externalServiceAccounts: WELL_KNOWN_SERVICE_ACCOUNTS })
+    .run({ target: 'fixture', objects, externalServiceAccounts: REPO_PEERS.serviceAccounts })
     .map((finding) => finding.message);
 
 describe('envoyfilter-order', () => {

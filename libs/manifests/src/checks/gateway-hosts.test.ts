@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ManifestObject } from '../manifest-object';
 import { findKubectl, renderKustomization } from '../render/render-kustomization';
 import { strictManifestObjects } from '../strict-manifest-objects';
-import { WELL_KNOWN_SERVICE_ACCOUNTS } from '../well-known-peers';
+import { REPO_PEERS } from '../testing/fixtures';
 import { gatewayHostsCheck } from './gateway-hosts';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
@@ -27,7 +27,7 @@ const virtualService = (hosts: string[], gateways = ['webapp']) =>
 
 const run = (objects: ManifestObject[]) =>
   gatewayHostsCheck
-    .run({ target: 'fixture', objects, externalServiceAccounts: WELL_KNOWN_SERVICE_ACCOUNTS })
+    .run({ target: 'fixture', objects, externalServiceAccounts: REPO_PEERS.serviceAccounts })
     .map((finding) => `${finding.object}: ${finding.message}`);
 
 describe('gateway-hosts', () => {

@@ -1,6 +1,6 @@
 import type { IContainer } from 'kubernetes-models/v1';
+import { matchesLabelSelector } from '@ztmesh/policy';
 import { type CrossCheck, findingOf } from './cross-check';
-import { selectorMatches } from './label-selector';
 import { namespaceOf, ofKind, serviceForHost, type ServiceSpec } from './object-queries';
 import { podTemplates } from './pod-templates';
 import { serviceEnvNumber } from './workload-hygiene';
@@ -42,7 +42,8 @@ export const idleTimeoutCheck: CrossCheck = {
         return [findingOf(this.name, context, rule, `idleTimeout ${configured} is not a duration`)];
       const behind = pods.filter(
         (pod) =>
-          pod.namespace === namespaceOf(service) && selectorMatches({ matchLabels: selector }, pod.labels),
+          pod.namespace === namespaceOf(service) &&
+          matchesLabelSelector({ matchLabels: selector }, pod.labels),
       );
       return behind.flatMap((pod) =>
         pod.spec.containers

@@ -1,3 +1,4 @@
+import { calicoServiceAccountLabels } from '@ztmesh/policy';
 import type { ManifestObject } from '../manifest-object';
 import type { CheckContext } from './cross-check';
 
@@ -32,13 +33,13 @@ export function existingServiceAccounts(
 ): Map<string, Readonly<Record<string, string>>> {
   const accounts = new Map<string, Readonly<Record<string, string>>>();
   for (const account of ofKind(context, 'ServiceAccount')) {
-    accounts.set(`${namespaceOf(account)}/${account.metadata.name}`, {
-      ...account.metadata.labels,
-      'projectcalico.org/name': account.metadata.name,
-    });
+    accounts.set(
+      `${namespaceOf(account)}/${account.metadata.name}`,
+      calicoServiceAccountLabels(account.metadata.name, account.metadata.labels ?? {}),
+    );
   }
   for (const account of context.externalServiceAccounts) {
-    accounts.set(`${account.namespace}/${account.name}`, { 'projectcalico.org/name': account.name });
+    accounts.set(`${account.namespace}/${account.name}`, calicoServiceAccountLabels(account.name, {}));
   }
   return accounts;
 }

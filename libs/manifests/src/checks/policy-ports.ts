@@ -1,26 +1,36 @@
+import {
+  CalicoSelectorError,
+  createPolicySelection,
+  extractWorkloads,
+  isCalicoPolicy,
+  ManifestError,
+  matchesLabelSelector,
+  SIDECAR_LISTEN_PORTS,
+  type CompiledPolicy,
+  type CompiledRule,
+  type ManifestObject as PolicyObject,
+  type Workload,
+} from '@ztmesh/policy';
 import type { ManifestObject } from '../manifest-object';
-import { parseCalicoSelector } from './calico-selector';
-import { type CalicoEntity, type CalicoPolicySpec, isCalicoPolicy, ruleNamespaces } from './calico-policy';
+import type { CalicoPolicySpec } from './calico-policy';
 import { type CrossCheck, type ExternalWorkload, type Finding, findingOf } from './cross-check';
-import { selectorMatches, type LabelSelector } from './label-selector';
 import { namespaceOf, ofKind } from './object-queries';
-import { findContainerPort, podTemplates, type PodTemplate } from './pod-templates';
 
-/** Ports the injected Istio sidecar listens on (policies may allow them although no app container declares them). */
-export const ISTIO_SIDECAR_PORTS: readonly number[] = [15001, 15006, 15008, 15020, 15021, 15090];
-
-/** Whether `port` (number or name) is a container port of some selected pod, or a sidecar port. */
-function isPodPort(port: number | string, pods: readonly PodTemplate[]): boolean {
+/** Whether `port` (number or name) is a container port of some selected workload, or a sidecar port. */
+function isPodPort(port: number | string, workloads: readonly Workload[]): boolean {
   const value = typeof port === 'string' && /^\d+$/.test(port) ? Number(port) : port;
-  if (typeof value === 'number' && ISTIO_SIDECAR_PORTS.includes(value)) return true;
-  return pods.some((pod) => pod.spec.containers.some((container) => findContainerPort(container, value)));
+  if (typeof value === 'number' && SIDECAR_LISTEN_PORTS.includes(value)) return true;
+  return workloads.some((w) =>
+    w.ports.some((p) => (typeof value === 'number' ? p.port === value : p.name === value)),
+  );
 }
 
 /**
  * Every port a policy allows is a container port of the pods it selects (or an Istio sidecar port): policies
  * apply after the Service maps its port, so a Service port there allows nothing. Covers Kubernetes
  * NetworkPolicy (ingress ports on the selected pods, egress ports on the peers selected in rendered namespaces),
- * Calico policies (destination ports) and AuthorizationPolicy operation ports.
+ * Calico policies (destination ports) and AuthorizationPolicy operation ports. Which pods a policy or rule selects
+ * is the analyzer's answer (libs/policy), never decided here.
  */
 export const policyPortsCheck: CrossCheck = {
   name: 'policy-ports',
@@ -28,23 +38,23 @@ export const policyPortsCheck: CrossCheck = {
     'every policy port (NetworkPolicy, Calico, AuthorizationPolicy) is a container port of the selected pods',
   run(context) {
     // Well-known workloads outside the deploy join as peers, so policies toward them are port-checked too.
-    const pods = [...podTemplates(context.objects), ...(context.externalWorkloads ?? []).map(externalPod)];
-    const renderedNamespaces = new Set(
-      ofKind(context, 'Namespace').map((namespace) => namespace.metadata.name),
-    );
-    for (const pod of pods) renderedNamespaces.add(pod.namespace);
+    const workloads = [
+      ...context.objects.flatMap(workloadsOf),
+      ...(context.externalWorkloads ?? []).map(externalWorkload),
+    ];
+    const selection = createPolicySelection(context.objects.map(sourced(context.target)), workloads);
     const findings: Finding[] = [];
     const checkPorts = (
       object: ManifestObject,
       what: string,
       ports: readonly (number | string)[],
-      selected: readonly PodTemplate[],
+      selected: readonly Workload[],
     ) => {
       if (selected.length === 0) return;
       for (const port of ports) {
         if (typeof port === 'string' && port.includes(':')) continue; // a Calico range
         if (!isPodPort(port, selected)) {
-          const owners = [...new Set(selected.map((pod) => pod.owner.metadata.name))].join(', ');
+          const owners = [...new Set(selected.map((w) => w.name))].join(', ');
           findings.push(
             findingOf(
               this.name,
@@ -56,100 +66,67 @@ export const policyPortsCheck: CrossCheck = {
         }
       }
     };
+    const compiled = (policy: ManifestObject): CompiledPolicy | undefined => {
+      try {
+        return selection.compile(sourced(context.target)(policy));
+      } catch (error) {
+        if (!(error instanceof ManifestError)) throw error;
+        // Input the analyzer rejects is a finding here: a selector error says where in the selector.
+        const cause = (error as Error).cause;
+        const message = cause instanceof CalicoSelectorError ? cause.message : error.detail;
+        findings.push(findingOf(this.name, context, policy, message));
+        return undefined;
+      }
+    };
     for (const policy of ofKind(context, 'NetworkPolicy', 'networking.k8s.io')) {
+      const compiledPolicy = compiled(policy);
+      if (!compiledPolicy) continue;
       const spec = (policy.spec ?? {}) as {
-        podSelector?: LabelSelector;
         ingress?: { ports?: { port?: number | string }[] }[];
-        egress?: {
-          ports?: { port?: number | string }[];
-          to?: { podSelector?: LabelSelector; namespaceSelector?: LabelSelector; ipBlock?: unknown }[];
-        }[];
+        egress?: { ports?: { port?: number | string }[]; to?: { podSelector?: unknown }[] }[];
       };
-      const namespace = namespaceOf(policy);
-      const selected = pods.filter(
-        (pod) => pod.namespace === namespace && selectorMatches(spec.podSelector ?? {}, pod.labels),
-      );
+      const selected = selection.select(compiledPolicy.appliesTo);
       for (const rule of spec.ingress ?? []) checkPorts(policy, 'ingress', portsOf(rule.ports), selected);
-      for (const rule of spec.egress ?? []) {
-        for (const peer of rule.to ?? []) {
-          const { podSelector, namespaceSelector } = peer;
-          if (!podSelector) continue;
-          const peerNamespaces = namespaceSelector
-            ? [...renderedNamespaces].filter((candidate) =>
-                selectorMatches(namespaceSelector, { 'kubernetes.io/metadata.name': candidate }),
-              )
-            : [namespace];
-          const peers = pods.filter(
-            (pod) => peerNamespaces.includes(pod.namespace) && selectorMatches(podSelector, pod.labels),
-          );
-          checkPorts(policy, 'egress', portsOf(rule.ports), peers);
-        }
+      for (const rule of compiledPolicy.egress ?? []) {
+        const written = spec.egress?.[rule.index];
+        // Only peers that name pods: a namespace-wide or address peer has no one pod set to hold the port to.
+        if (rule.peerIndex === undefined || !written?.to?.[rule.peerIndex]?.podSelector) continue;
+        checkPorts(policy, 'egress', portsOf(written.ports), selection.select(rule.peer.pods));
       }
     }
     for (const policy of context.objects.filter(isCalicoPolicy)) {
+      const compiledPolicy = compiled(policy);
+      if (!compiledPolicy) continue;
       const spec = (policy.spec ?? {}) as CalicoPolicySpec;
-      const global = policy.kind.includes('Global');
-      try {
-        const inScope = (
-          namespaces: string[] | undefined,
-          entity: {
-            selector?: string;
-            serviceAccountSelector?: string;
-            serviceAccounts?: CalicoEntity['serviceAccounts'];
-          },
-        ) => {
-          const selects = entity.selector ? parseCalicoSelector(entity.selector) : () => true;
-          const accountSelects = entity.serviceAccountSelector
-            ? parseCalicoSelector(entity.serviceAccountSelector)
-            : undefined;
-          const names = entity.serviceAccounts?.names;
-          const accountSelector = entity.serviceAccounts?.selector
-            ? parseCalicoSelector(entity.serviceAccounts.selector)
-            : undefined;
-          return pods.filter((pod) => {
-            const account = pod.spec.serviceAccountName ?? 'default';
-            const accountLabels = { 'projectcalico.org/name': account };
-            return (
-              (namespaces === undefined || namespaces.includes(pod.namespace)) &&
-              selects(pod.labels) &&
-              (!accountSelects || accountSelects(accountLabels)) &&
-              (!names || names.includes(account)) &&
-              (!accountSelector || accountSelector(accountLabels))
-            );
-          });
-        };
-        const own = inScope(global ? undefined : [namespaceOf(policy)], spec);
-        for (const rule of spec.ingress ?? []) {
-          // A destination selector narrows the policy's own pods further.
-          const narrowed = rule.destination?.selector || rule.destination?.serviceAccounts;
-          const target = narrowed
-            ? inScope(undefined, rule.destination ?? {}).filter((pod) => own.includes(pod))
-            : own;
-          checkPorts(policy, 'ingress destination', rule.destination?.ports ?? [], target);
-        }
-        for (const rule of spec.egress ?? []) {
-          const destination = rule.destination;
-          if (!destination?.ports || (!destination.selector && !destination.serviceAccounts)) continue;
-          const where = ruleNamespaces(
-            destination.namespaceSelector,
-            namespaceOf(policy),
-            renderedNamespaces,
-          ).filter((namespace) => renderedNamespaces.has(namespace));
-          checkPorts(policy, 'egress destination', destination.ports, inScope(where, destination));
-        }
-      } catch (error) {
-        findings.push(findingOf(this.name, context, policy, (error as Error).message));
-      }
+      const own = selection.select(compiledPolicy.appliesTo);
+      const rulesOf = (rules: readonly CompiledRule[] | undefined) =>
+        new Map((rules ?? []).map((rule) => [rule.index, rule]));
+      const ingress = rulesOf(compiledPolicy.ingress);
+      (spec.ingress ?? []).forEach((written, index) => {
+        const rule = ingress.get(index);
+        if (!rule) return;
+        // A destination selector narrows the policy's own pods further.
+        const narrowed = rule.local ? new Set(selection.select(rule.local)) : undefined;
+        const target = narrowed ? own.filter((w) => narrowed.has(w)) : own;
+        checkPorts(policy, 'ingress destination', written.destination?.ports ?? [], target);
+      });
+      const egress = rulesOf(compiledPolicy.egress);
+      (spec.egress ?? []).forEach((written, index) => {
+        const rule = egress.get(index);
+        const destination = written.destination;
+        if (!rule || !destination?.ports || (!destination.selector && !destination.serviceAccounts)) return;
+        checkPorts(policy, 'egress destination', destination.ports, selection.select(rule.peer.pods));
+      });
     }
     for (const policy of ofKind(context, 'AuthorizationPolicy', 'security.istio.io')) {
       const spec = (policy.spec ?? {}) as {
         selector?: { matchLabels?: Record<string, string> };
         rules?: { to?: { operation?: { ports?: string[]; notPorts?: string[] } }[] }[];
       };
-      const selected = pods.filter(
-        (pod) =>
-          pod.namespace === namespaceOf(policy) &&
-          selectorMatches({ matchLabels: spec.selector?.matchLabels }, pod.labels),
+      const selected = workloads.filter(
+        (w) =>
+          w.namespace === namespaceOf(policy) &&
+          matchesLabelSelector({ matchLabels: spec.selector?.matchLabels }, w.labels),
       );
       for (const rule of spec.rules ?? []) {
         for (const to of rule.to ?? []) checkPorts(policy, 'operation', to.operation?.ports ?? [], selected);
@@ -159,24 +136,34 @@ export const policyPortsCheck: CrossCheck = {
   },
 };
 
-/** A well-known workload as a pod template: its labels, its ServiceAccount and its reachable ports. */
-function externalPod(workload: ExternalWorkload): PodTemplate {
+/** The workloads the analyzer reads from one object; one it rejects (a bad port) is the schema check's to report. */
+function workloadsOf(object: ManifestObject): Workload[] {
+  try {
+    return extractWorkloads([sourced('')(object)], 'default');
+  } catch (error) {
+    if (error instanceof ManifestError) return [];
+    throw error;
+  }
+}
+
+/** A well-known workload as the analyzer's peer: its labels, its ServiceAccount and its reachable ports. */
+function externalWorkload(workload: ExternalWorkload): Workload {
   return {
-    owner: {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: workload.name, namespace: workload.namespace },
-    },
+    id: `${workload.namespace}/${workload.name}[Peer]`,
     namespace: workload.namespace,
+    name: workload.name,
+    kind: 'Peer',
     labels: workload.labels,
+    serviceAccount: workload.serviceAccount,
+    ports: workload.ports.map((port) => ({ port, protocol: 'TCP' })),
     annotations: {},
-    spec: {
-      serviceAccountName: workload.serviceAccount,
-      containers: [
-        { name: workload.name, ports: workload.ports.map((containerPort) => ({ containerPort })) },
-      ],
-    },
+    origin: 'peer',
   };
+}
+
+/** An object as the analyzer reads it: rendered objects carry no line, so only the target names where it is. */
+function sourced(target: string): (object: ManifestObject) => PolicyObject {
+  return (object) => ({ ...object, source: { file: target, line: 0 } });
 }
 
 function portsOf(ports: { port?: number | string }[] | undefined): (number | string)[] {

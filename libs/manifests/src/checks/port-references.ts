@@ -1,6 +1,6 @@
 import type { IContainer, IProbe } from 'kubernetes-models/v1';
+import { matchesLabelSelector } from '@ztmesh/policy';
 import { type CrossCheck, type Finding, findingOf } from './cross-check';
-import { selectorMatches } from './label-selector';
 import { findContainerPort, podTemplates } from './pod-templates';
 
 /** The probes of a container by field name, in the order kubelet runs them. */
@@ -32,7 +32,7 @@ export const portReferencesCheck: CrossCheck = {
       const selected = templates.filter(
         (template) =>
           template.namespace === (service.metadata.namespace ?? 'default') &&
-          selectorMatches({ matchLabels: spec.selector }, template.labels),
+          matchesLabelSelector({ matchLabels: spec.selector }, template.labels),
       );
       if (selected.length === 0) continue; // service-selectors reports it
       for (const port of spec.ports ?? []) {

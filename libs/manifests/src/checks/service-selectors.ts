@@ -1,5 +1,5 @@
+import { matchesLabelSelector, type LabelSelector } from '@ztmesh/policy';
 import { type CrossCheck, findingOf } from './cross-check';
-import { selectorMatches, type LabelSelector } from './label-selector';
 import { podTemplates } from './pod-templates';
 
 /** Every Service selector and PodDisruptionBudget selector matches the pods of some workload in its namespace. */
@@ -15,7 +15,7 @@ export const serviceSelectorsCheck: CrossCheck = {
         const selector = (object.spec as { selector?: Record<string, string> } | undefined)?.selector;
         // A Service without a selector has hand-made endpoints (or is an ExternalName): nothing to match.
         if (!selector || Object.keys(selector).length === 0) return [];
-        if (inNamespace.some((template) => selectorMatches({ matchLabels: selector }, template.labels)))
+        if (inNamespace.some((template) => matchesLabelSelector({ matchLabels: selector }, template.labels)))
           return [];
         return [
           findingOf(this.name, context, object, `selector ${formatLabels(selector)} matches no pod template`),
@@ -23,7 +23,7 @@ export const serviceSelectorsCheck: CrossCheck = {
       }
       if (object.kind === 'PodDisruptionBudget') {
         const selector = (object.spec as { selector?: LabelSelector } | undefined)?.selector ?? {};
-        if (inNamespace.some((template) => selectorMatches(selector, template.labels))) return [];
+        if (inNamespace.some((template) => matchesLabelSelector(selector, template.labels))) return [];
         return [
           findingOf(
             this.name,

@@ -4,7 +4,7 @@ import type { ManifestObject } from '../manifest-object';
 import { findKubectl, renderKustomization } from '../render/render-kustomization';
 import { strictManifestObjects } from '../strict-manifest-objects';
 import { appFixture, pick, podSpec } from '../testing/fixtures';
-import { WELL_KNOWN_SERVICE_ACCOUNTS } from '../well-known-peers';
+import { REPO_PEERS } from '../testing/fixtures';
 import { podTemplates } from './pod-templates';
 import { SHUTDOWN_MARGIN_MS, shutdownBudget, shutdownBudgetCheck } from './shutdown-budget';
 
@@ -25,7 +25,7 @@ function meshApp(drain: string | undefined, grace: number): ManifestObject[] {
 
 const run = (objects: ManifestObject[]) =>
   shutdownBudgetCheck
-    .run({ target: 'fixture', objects, externalServiceAccounts: WELL_KNOWN_SERVICE_ACCOUNTS })
+    .run({ target: 'fixture', objects, externalServiceAccounts: REPO_PEERS.serviceAccounts })
     .map((finding) => finding.message);
 
 describe('shutdown-budget', () => {

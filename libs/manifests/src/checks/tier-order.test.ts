@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ManifestObject } from '../manifest-object';
-import { WELL_KNOWN_SERVICE_ACCOUNTS } from '../well-known-peers';
+import { REPO_PEERS } from '../testing/fixtures';
 import { tierOrderCheck } from './tier-order';
 
 const tier = (order: unknown) =>
@@ -13,7 +13,7 @@ const tier = (order: unknown) =>
 
 const run = (objects: ManifestObject[]) =>
   tierOrderCheck
-    .run({ target: 'fixture', objects, externalServiceAccounts: WELL_KNOWN_SERVICE_ACCOUNTS })
+    .run({ target: 'fixture', objects, externalServiceAccounts: REPO_PEERS.serviceAccounts })
     .map((finding) => `${finding.object}: ${finding.message}`);
 
 describe('tier-order', () => {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ManifestObject } from '../manifest-object';
-import { appFixture, pick } from '../testing/fixtures';
-import { WELL_KNOWN_WORKLOADS } from '../well-known-peers';
-import { parseCalicoSelector } from './calico-selector';
+import { appFixture, pick, REPO_PEERS } from '../testing/fixtures';
 import type { CheckContext, CrossCheck } from './cross-check';
 import { authorizationPrincipalsCheck } from './authz-principals';
 import { calicoServiceAccountsCheck } from './calico-service-accounts';
@@ -151,6 +149,7 @@ function meshFixture(): ManifestObject[] {
         ingress: [
           {
             action: 'Pass',
+            protocol: 'TCP',
             source: {
               namespaceSelector: "kubernetes.io/metadata.name == 'webapp'",
               serviceAccounts: { names: ['frontend'] },
@@ -159,6 +158,7 @@ function meshFixture(): ManifestObject[] {
           },
           {
             action: 'Pass',
+            protocol: 'TCP',
             source: {
               namespaceSelector: "kubernetes.io/metadata.name == 'istio-system'",
               serviceAccounts: { names: ['prometheus'] },
@@ -183,7 +183,7 @@ const context = (objects: ManifestObject[]): CheckContext => ({
   target: 'fixture',
   objects,
   externalServiceAccounts: EXTERNAL,
-  externalWorkloads: WELL_KNOWN_WORKLOADS,
+  externalWorkloads: REPO_PEERS.workloads,
 });
 
 const find = (objects: ManifestObject[], kind: string, name: string, group = '') =>
@@ -293,6 +293,16 @@ const badCases: [string, CrossCheck, (objects: ManifestObject[]) => void, RegExp
     /ingress port 80 is not a container port of backend/,
   ],
   [
+    "a NetworkPolicy ingress on the sidecar's localhost-only admin port",
+    policyPortsCheck,
+    (o) =>
+      void (find(o, 'NetworkPolicy', 'backend', 'networking.k8s.io').spec.ingress[0].ports = [
+        { port: 15006 },
+        { port: 15000 },
+      ]),
+    /^ingress port 15000 is not a container port of backend$/,
+  ],
+  [
     'a NetworkPolicy egress port the peer does not have',
     policyPortsCheck,
     (o) =>
@@ -333,6 +343,22 @@ const badCases: [string, CrossCheck, (objects: ManifestObject[]) => void, RegExp
         'projectcalico',
       ).spec.egress[0].destination.ports = [15010]),
     /egress destination port 15010 is not a container port of istiod/,
+  ],
+  [
+    'a Calico rule with ports but no protocol (the analyzer rejects it)',
+    policyPortsCheck,
+    (o) =>
+      void delete find(o, 'NetworkPolicy', 'ztmesh-identity.backend', 'projectcalico').spec.ingress[0]
+        .protocol,
+    /spec.ingress\[0\].destination.ports: ports need the rule to set protocol TCP, UDP or SCTP/,
+  ],
+  [
+    'an unreadable Calico selector in a policy whose ports are checked',
+    policyPortsCheck,
+    (o) =>
+      void (find(o, 'NetworkPolicy', 'ztmesh-identity.backend', 'projectcalico').spec.serviceAccountSelector =
+        'name =~ x'),
+    /^malformed selector "name =~ x" at position 5/,
   ],
   [
     'an AuthorizationPolicy port the selected pods do not have',
@@ -384,28 +410,6 @@ describe('zero-trust cross-checks', () => {
     const findings = check.run(context(objects));
     expect(findings.map((finding) => finding.message).join('\n')).toMatch(message);
     expect(findings.every((finding) => finding.check === check.name)).toBe(true);
-  });
-});
-
-describe('parseCalicoSelector', () => {
-  const labels = { app: 'backend', 'projectcalico.org/name': 'backend', tier: 'api' };
-  it.each<[string, boolean]>([
-    ['all()', true],
-    ["app == 'backend'", true],
-    ["app != 'backend'", false],
-    ["app == 'backend' && tier == 'web'", false],
-    ["app == 'frontend' || tier == 'api'", true],
-    ["app in {'frontend', 'backend'}", true],
-    ["app not in {'frontend', 'backend'}", false],
-    ['has(tier)', true],
-    ['!has(tier)', false],
-    ['(app == \'x\' || has(tier)) && projectcalico.org/name == "backend"', true],
-  ])('%s -> %s', (selector, expected) => {
-    expect(parseCalicoSelector(selector)(labels)).toBe(expected);
-  });
-
-  it.each(['app ==', "app =~ 'x'", "app == 'x' &&", 'has(app'])('rejects %s', (selector) => {
-    expect(() => parseCalicoSelector(selector)).toThrow(/selector/);
   });
 });
 

@@ -1,4 +1,9 @@
+import { join } from 'node:path';
 import type { ManifestObject } from '../manifest-object';
+import { readWellKnownPeers } from '../well-known-peers';
+
+/** The well-known peers of this repository's k8s/flows.yaml: what `ztctl validate` gives the checks here. */
+export const REPO_PEERS = readWellKnownPeers(join(__dirname, '..', '..', '..', '..'));
 
 /** A fixture object as tests mutate it: any field, any depth (fixtures are broken on purpose). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
