@@ -58,7 +58,7 @@ for candidate in backend frontend loadtest ztctl; do
   fi
   image="localhost/ztmesh/$candidate:bench"
   previous_id="$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
-  (cd "$root" && podman build "${build_flags[@]}" -f "apps/$candidate/Dockerfile" -t "$image" . >/dev/null)
+  (cd "$root" && podman build "${build_flags[@]}" --build-arg "APP=$candidate" -f apps/Dockerfile -t "$image" . >/dev/null)
   if [[ -n "$previous_id" && "$previous_id" != "$(podman image inspect --format '{{.Id}}' "$image")" ]]; then
     podman rmi "$previous_id" >/dev/null 2>&1 || true
   fi
@@ -94,7 +94,7 @@ build_once() {
 }
 built_ids=()
 image_once() {
-  built_ids+=("$(cd "$scratch" && podman build -q "${build_flags[@]}" -f "apps/$app/Dockerfile" -t "$image" .)")
+  built_ids+=("$(cd "$scratch" && podman build -q "${build_flags[@]}" --build-arg "APP=$app" -f apps/Dockerfile -t "$image" .)")
 }
 # Warm-up: fills the scratch copy's Nx cache and podman's layer cache, as a running inner loop has them.
 build_once

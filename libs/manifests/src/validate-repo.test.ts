@@ -234,9 +234,27 @@ describe('skaffold.yaml', () => {
     expect(error.message).toMatch(/^skaffold\.yaml \(document 1\): invalid YAML/);
   });
 
-  it('finds the Dockerfile of a custom-built artifact (image check input)', async () => {
+  it.each([
+    {
+      where: 'named in its build command',
+      dir: 'skaffold-custom',
+      backend: ['buildCommand: ./scripts/build-image apps/backend/Dockerfile'],
+      frontend: ['buildCommand: ./scripts/build-image apps/frontend/Dockerfile'],
+      missing: 'apps/frontend/Dockerfile',
+    },
+    {
+      where: 'shared, among its dependency paths',
+      dir: 'skaffold-shared',
+      backend: ['buildCommand: ./scripts/build-image backend', 'dependencies: { paths: [apps/Dockerfile] }'],
+      frontend: [
+        'buildCommand: ./scripts/build-image frontend',
+        'dependencies: { paths: [apps/no/Dockerfile] }',
+      ],
+      missing: 'apps/no/Dockerfile',
+    },
+  ])('finds the Dockerfile of a custom-built artifact, $where (image check input)', async (artifact) => {
     const root = repoWith(
-      'skaffold-custom',
+      artifact.dir,
       [
         'apiVersion: skaffold/v4beta14',
         'kind: Config',
@@ -244,15 +262,16 @@ describe('skaffold.yaml', () => {
         '  artifacts:',
         '    - image: ztmesh/backend',
         '      custom:',
-        '        buildCommand: ./scripts/build-image apps/backend/Dockerfile',
+        ...artifact.backend.map((line) => `        ${line}`),
         '    - image: ztmesh/frontend',
         '      custom:',
-        '        buildCommand: ./scripts/build-image apps/frontend/Dockerfile',
+        ...artifact.frontend.map((line) => `        ${line}`),
       ].join('\n'),
     );
+    scratchFile(`${artifact.dir}/apps/Dockerfile`, 'FROM scratch\n');
     const objects = [...appFixture('backend', 5000), ...appFixture('frontend', 8080).slice(1)];
     const file = scratchFile(
-      'skaffold-custom/all.yaml',
+      `${artifact.dir}/all.yaml`,
       objects.map((object) => stringify(object)).join('---\n'),
     );
     const report = await validateRepo({
@@ -263,9 +282,7 @@ describe('skaffold.yaml', () => {
     });
     expect(
       report.findings.filter((finding) => finding.check === 'images').map((finding) => finding.message),
-    ).toEqual([
-      'container frontend: image ztmesh/frontend: Dockerfile apps/frontend/Dockerfile does not exist',
-    ]);
+    ).toEqual([`container frontend: image ztmesh/frontend: Dockerfile ${artifact.missing} does not exist`]);
   });
 });
 

@@ -3,13 +3,14 @@ import { ConnSet } from './conn-set';
 import { buildEndpoints, type Endpoint } from './endpoints';
 import { FindingLog, type Finding } from './findings';
 import { subtractIntervals, unionIntervals } from './conn-set';
-import { formatIpRange, IPV4_MAX, parseCidr, partitionIpv4, type IpRange } from './ip-set';
+import { IPV4_MAX, parseCidr, partitionIpv4, type IpRange } from './ip-set';
+import { httpPortsOf } from './http-ports';
 import { IstioLayer, type IstioOptions } from './istio-policies';
-import { L4Engine, type PeerRef } from './l4-engine';
-import { matchesLabelSelector } from './label-selector';
+import { L4Engine } from './l4-engine';
+import { listConnections } from './list-connections';
 import { describeObject, ManifestError, type ManifestObject } from './manifest-objects';
 import { SidecarEgress } from './sidecar-egress';
-import { compileKubernetesNetworkPolicy, type CompiledPolicy } from './network-policies';
+import { compileKubernetesNetworkPolicy, type CompileContext, type CompiledPolicy } from './network-policies';
 import {
   extractNamespaces,
   extractWorkloads,
@@ -187,96 +188,30 @@ function collectIpRanges(objects: readonly ManifestObject[], dir: 'ingress' | 'e
   return ranges;
 }
 
+/** Kinds the model reads besides workloads and network policies. */
+const MODELLED_KINDS: readonly string[] = [
+  'Namespace',
+  'Service',
+  'ServiceAccount',
+  'Tier',
+  'Sidecar',
+  'AuthorizationPolicy',
+  'PeerAuthentication',
+  'RequestAuthentication',
+];
+
 /** Analyzes Kubernetes, Calico and Istio objects into a connectivity model. Pure: no I/O. */
 export function analyze(objects: readonly ManifestObject[], options: AnalyzeOptions = {}): Analysis {
   const defaultNamespace = options.defaultNamespace ?? 'default';
   const findings = new FindingLog();
-  const relevant: ManifestObject[] = [];
-  for (const obj of objects) {
-    const known =
-      WORKLOAD_KINDS[obj.kind] !== undefined ||
-      isNetworkPolicyApi(obj) ||
-      IGNORED_KINDS.has(obj.kind) ||
-      [
-        'Namespace',
-        'Service',
-        'ServiceAccount',
-        'Tier',
-        'Sidecar',
-        'AuthorizationPolicy',
-        'PeerAuthentication',
-        'RequestAuthentication',
-      ].includes(obj.kind);
-    if (UNMODELLED_KINDS[obj.kind]) {
-      findings.add({
-        severity: 'unmodelled',
-        object: describeObject(obj),
-        field: 'kind',
-        message: UNMODELLED_KINDS[obj.kind],
-        source: obj.source,
-      });
-      continue;
-    }
-    if (!known) {
-      if (!options.allowUnknownKinds)
-        throw new ManifestError(
-          obj.source,
-          describeObject(obj),
-          `unknown kind ${obj.kind} (apiVersion ${obj.apiVersion || 'missing'})`,
-        );
-      findings.add({
-        severity: 'unmodelled',
-        object: describeObject(obj),
-        field: 'kind',
-        message: `unknown kind ${obj.kind} skipped`,
-        source: obj.source,
-      });
-      continue;
-    }
-    relevant.push(obj);
-  }
-  for (const obj of relevant) {
-    const path = WORKLOAD_KINDS[obj.kind];
-    if (!path) continue;
-    let spec: unknown = obj;
-    for (const key of path) spec = (spec as Record<string, unknown> | undefined)?.[key];
-    const podSpec = (spec as { spec?: { hostNetwork?: boolean } } | undefined)?.spec;
-    if (podSpec?.hostNetwork === true) {
-      findings.add({
-        severity: 'unmodelled',
-        object: describeObject(obj),
-        field: 'hostNetwork',
-        message: "host-network pods use the node's address: pod policies do not govern them as analyzed here",
-        source: obj.source,
-      });
-    }
-  }
+  const relevant = relevantObjects(objects, findings, options.allowUnknownKinds);
+  noteHostNetwork(relevant, findings);
   const workloads = [...extractWorkloads(relevant, defaultNamespace), ...(options.extraWorkloads ?? [])];
-  const namespaces = extractNamespaces(
-    relevant,
-    defaultNamespace,
-    workloads.map((w) => w.namespace),
-  );
-  for (const extra of options.extraNamespaces ?? []) {
-    const existing = namespaces.find((n) => n.name === extra.name);
-    const labels = { ...extra.labels, 'kubernetes.io/metadata.name': extra.name };
-    if (existing) Object.assign(existing.labels as Record<string, string>, labels, existing.labels);
-    else namespaces.push({ name: extra.name, labels });
-  }
-  const saLabels = new Map<string, Record<string, string>>();
-  for (const obj of relevant) {
-    if (obj.kind === 'ServiceAccount')
-      saLabels.set(`${namespaceOf(obj, defaultNamespace)}/${obj.metadata.name}`, obj.metadata.labels ?? {});
-  }
+  const namespaces = analysisNamespaces(relevant, defaultNamespace, workloads, options.extraNamespaces);
+  const saLabels = serviceAccountLabels(relevant, defaultNamespace);
   const { endpoints, classOf } = buildEndpoints(workloads, namespaces, saLabels);
   const tiers = readTiers(relevant);
-  const ctx = { defaultNamespace, findings };
-  const policies: CompiledPolicy[] = [];
-  for (const obj of relevant) {
-    const api = isNetworkPolicyApi(obj);
-    if (api === 'k8s') policies.push(compileKubernetesNetworkPolicy(obj, ctx));
-    else if (api === 'calico') policies.push(compileCalicoPolicy(obj, ctx, tiers));
-  }
+  const policies = compilePolicies(relevant, { defaultNamespace, findings }, tiers);
   const externalBlocks = {
     ingress: partitionIpv4(collectIpRanges(relevant, 'ingress')),
     egress: partitionIpv4(collectIpRanges(relevant, 'egress')),
@@ -290,49 +225,7 @@ export function analyze(objects: readonly ManifestObject[], options: AnalyzeOpti
     istio.rootNamespace,
     options.istio?.clusterDomain ?? 'cluster.local',
   );
-
-  const httpPorts = new Map<Workload, Set<number>>();
-  // Services select workloads of their own namespace carrying every selector label: look only at those with the
-  // first one, not at every workload (services x workloads was the cost of large inputs).
-  const workloadsBy = new Map<string, Workload[]>();
-  for (const w of workloads) {
-    for (const [key, value] of Object.entries(w.labels)) {
-      const at = `${w.namespace}\0${key}\0${value}`;
-      const list = workloadsBy.get(at);
-      if (list) list.push(w);
-      else workloadsBy.set(at, [w]);
-    }
-  }
-  for (const svc of relevant.filter((o) => o.kind === 'Service')) {
-    const spec = (svc.spec ?? {}) as {
-      selector?: Record<string, string>;
-      ports?: Array<Record<string, unknown>>;
-    };
-    if (!spec.selector) continue;
-    const ns = namespaceOf(svc, defaultNamespace);
-    const first = Object.entries(spec.selector)[0];
-    const candidates = first
-      ? (workloadsBy.get(`${ns}\0${first[0]}\0${first[1]}`) ?? [])
-      : workloads.filter((w) => w.namespace === ns);
-    for (const w of candidates) {
-      if (!matchesLabelSelector({ matchLabels: spec.selector }, w.labels)) continue;
-      for (const p of spec.ports ?? []) {
-        const proto = String(p.appProtocol ?? p.name ?? '').toLowerCase();
-        if (!/^(http|http2|grpc|grpc-web)($|-)/.test(proto)) continue;
-        const target = p.targetPort ?? p.port;
-        const port =
-          typeof target === 'string' && !/^\d+$/.test(target)
-            ? w.ports.find((cp) => cp.name === target)?.port
-            : Number(target);
-        if (port !== undefined) {
-          const set = httpPorts.get(w) ?? new Set<number>();
-          set.add(port);
-          httpPorts.set(w, set);
-        }
-      }
-    }
-  }
-
+  const httpPorts = httpPortsOf(relevant, workloads, defaultNamespace);
   const endpointOf = (w: Workload) => {
     const ep = classOf.get(w);
     if (!ep) throw new Error(`workload ${w.id} is not part of this analysis`);
@@ -351,43 +244,119 @@ export function analyze(objects: readonly ManifestObject[], options: AnalyzeOpti
     endpointOf,
     l4: (src, dst) => engine.connection({ pod: endpointOf(src).idx }, { pod: endpointOf(dst).idx }),
     isHttpPort: (w, port) => httpPorts.get(w)?.has(port) ?? false,
-    connections: () => {
-      const pods = workloads
-        .filter((w) => w.origin !== 'probe')
-        .map((w) => ({ name: w.id, ref: { pod: endpointOf(w).idx } as PeerRef }));
-      const ext = (blocks: readonly IpRange[]) =>
-        blocks.map((b, i) => ({ name: `${formatIpRange(b)}[External]`, ref: { external: i } as PeerRef }));
-      const sources = [...pods, ...ext(externalBlocks.ingress)];
-      const externalDestinations = ext(externalBlocks.egress);
-      const destinations = [...pods, ...externalDestinations];
-      // A pod whose egress allows nothing by default reaches only the pods its verdict lists: ask only those
-      // (every pair of a large input was the cost of listing).
-      const podsOf = new Map<number, typeof pods>();
-      for (const p of pods) {
-        const idx = (p.ref as { pod: number }).pod;
-        const list = podsOf.get(idx);
-        if (list) list.push(p);
-        else podsOf.set(idx, [p]);
-      }
-      const destinationsOf = (s: (typeof sources)[number]) => {
-        if (!('pod' in s.ref)) return destinations;
-        const verdict = engine.egress(endpoints[s.ref.pod]);
-        if (!verdict.defaultPod.isEmpty()) return destinations;
-        const listed = [...verdict.pods.keys()].sort((a, b) => a - b).flatMap((idx) => podsOf.get(idx) ?? []);
-        return [...listed, ...externalDestinations];
-      };
-      const byPair = new Map<string, Connection>();
-      for (const s of sources) {
-        for (const d of destinationsOf(s)) {
-          if (s.name === d.name) continue;
-          const conn = engine.connection(s.ref, d.ref);
-          if (conn.isEmpty()) continue;
-          const key = `${s.name} => ${d.name}`;
-          const prev = byPair.get(key);
-          byPair.set(key, { src: s.name, dst: d.name, conn: prev ? prev.conn.union(conn) : conn });
-        }
-      }
-      return [...byPair.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
-    },
+    connections: () => listConnections(workloads, endpointOf, engine),
   };
+}
+
+/** The objects the model reads; an unmodelled kind is a finding, an unknown one bad input (or a finding). */
+function relevantObjects(
+  objects: readonly ManifestObject[],
+  findings: FindingLog,
+  allowUnknownKinds: boolean | undefined,
+): ManifestObject[] {
+  const relevant: ManifestObject[] = [];
+  for (const obj of objects) {
+    const known =
+      WORKLOAD_KINDS[obj.kind] !== undefined ||
+      isNetworkPolicyApi(obj) ||
+      IGNORED_KINDS.has(obj.kind) ||
+      MODELLED_KINDS.includes(obj.kind);
+    if (UNMODELLED_KINDS[obj.kind]) {
+      findings.add({
+        severity: 'unmodelled',
+        object: describeObject(obj),
+        field: 'kind',
+        message: UNMODELLED_KINDS[obj.kind],
+        source: obj.source,
+      });
+      continue;
+    }
+    if (!known) {
+      if (!allowUnknownKinds)
+        throw new ManifestError(
+          obj.source,
+          describeObject(obj),
+          `unknown kind ${obj.kind} (apiVersion ${obj.apiVersion || 'missing'})`,
+        );
+      findings.add({
+        severity: 'unmodelled',
+        object: describeObject(obj),
+        field: 'kind',
+        message: `unknown kind ${obj.kind} skipped`,
+        source: obj.source,
+      });
+      continue;
+    }
+    relevant.push(obj);
+  }
+  return relevant;
+}
+
+/** Host-network pods are reported: pod policies do not govern them as the model reads them. */
+function noteHostNetwork(relevant: readonly ManifestObject[], findings: FindingLog): void {
+  for (const obj of relevant) {
+    const path = WORKLOAD_KINDS[obj.kind];
+    if (!path) continue;
+    let spec: unknown = obj;
+    for (const key of path) spec = (spec as Record<string, unknown> | undefined)?.[key];
+    const podSpec = (spec as { spec?: { hostNetwork?: boolean } } | undefined)?.spec;
+    if (podSpec?.hostNetwork === true) {
+      findings.add({
+        severity: 'unmodelled',
+        object: describeObject(obj),
+        field: 'hostNetwork',
+        message: "host-network pods use the node's address: pod policies do not govern them as analyzed here",
+        source: obj.source,
+      });
+    }
+  }
+}
+
+/** The manifests' and the workloads' namespaces, plus the extra workloads' (with the automatic name label). */
+function analysisNamespaces(
+  relevant: readonly ManifestObject[],
+  defaultNamespace: string,
+  workloads: readonly Workload[],
+  extras: readonly NamespaceInfo[] = [],
+): NamespaceInfo[] {
+  const namespaces = extractNamespaces(
+    relevant,
+    defaultNamespace,
+    workloads.map((w) => w.namespace),
+  );
+  for (const extra of extras) {
+    const existing = namespaces.find((n) => n.name === extra.name);
+    const labels = { ...extra.labels, 'kubernetes.io/metadata.name': extra.name };
+    if (existing) Object.assign(existing.labels as Record<string, string>, labels, existing.labels);
+    else namespaces.push({ name: extra.name, labels });
+  }
+  return namespaces;
+}
+
+/** The labels of each ServiceAccount, by `namespace/name` (Calico selects by them). */
+function serviceAccountLabels(
+  relevant: readonly ManifestObject[],
+  defaultNamespace: string,
+): Map<string, Record<string, string>> {
+  const saLabels = new Map<string, Record<string, string>>();
+  for (const obj of relevant) {
+    if (obj.kind === 'ServiceAccount')
+      saLabels.set(`${namespaceOf(obj, defaultNamespace)}/${obj.metadata.name}`, obj.metadata.labels ?? {});
+  }
+  return saLabels;
+}
+
+/** Every Kubernetes and Calico network policy, compiled, in input order. */
+function compilePolicies(
+  relevant: readonly ManifestObject[],
+  ctx: CompileContext,
+  tiers: ReturnType<typeof readTiers>,
+): CompiledPolicy[] {
+  const policies: CompiledPolicy[] = [];
+  for (const obj of relevant) {
+    const api = isNetworkPolicyApi(obj);
+    if (api === 'k8s') policies.push(compileKubernetesNetworkPolicy(obj, ctx));
+    else if (api === 'calico') policies.push(compileCalicoPolicy(obj, ctx, tiers));
+  }
+  return policies;
 }

@@ -1,9 +1,22 @@
 import type { Endpoint } from './endpoints';
 import type { FindingLog } from './findings';
+import {
+  HTTP_FIELDS,
+  istioStringMatch,
+  opCovers,
+  opMayMatch,
+  opPortMatches,
+  patternCovers,
+  ruleSourceMatches,
+  type RequestCombo,
+  type Source,
+} from './istio-match';
 import { matchesLabelSelector, type LabelSelector } from './label-selector';
-import { describeObject, type ManifestObject } from './manifest-objects';
-import { bad } from './network-policies';
-import { namespaceOf } from './workloads';
+import type { ManifestObject } from './manifest-objects';
+import { readIstioPolicies, type AuthzPolicy, type AuthzRule, type PeerAuthn } from './read-istio-policies';
+
+// The string patterns are the Istio layer's vocabulary: importers of the layer find them here.
+export { istioStringMatch, patternCovers, patternsIntersect } from './istio-match';
 
 import { SIDECAR_PORTS } from './sidecar-listeners';
 
@@ -24,97 +37,6 @@ export interface IstioVerdict {
   readonly reason: string;
 }
 
-interface Source {
-  readonly principal?: string;
-  readonly namespace?: string;
-}
-
-interface Operation {
-  readonly hosts?: string[];
-  readonly notHosts?: string[];
-  readonly ports?: string[];
-  readonly notPorts?: string[];
-  readonly methods?: string[];
-  readonly notMethods?: string[];
-  readonly paths?: string[];
-  readonly notPaths?: string[];
-}
-
-interface SourceSpec {
-  readonly principals?: string[];
-  readonly notPrincipals?: string[];
-  readonly namespaces?: string[];
-  readonly notNamespaces?: string[];
-  readonly [other: string]: unknown;
-}
-
-interface AuthzRule {
-  readonly from?: ReadonlyArray<{ source?: SourceSpec }>;
-  readonly to?: ReadonlyArray<{ operation?: Operation }>;
-  readonly when?: unknown[];
-}
-
-interface AuthzPolicy {
-  readonly id: string;
-  readonly namespace: string;
-  readonly selector?: LabelSelector;
-  readonly action: 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
-  readonly rules: readonly AuthzRule[];
-}
-
-interface PeerAuthn {
-  readonly id: string;
-  readonly namespace: string;
-  readonly selector?: LabelSelector;
-  readonly mode?: MtlsMode;
-  readonly portModes: ReadonlyMap<number, MtlsMode | undefined>;
-}
-
-/** Istio string match: exact, `prefix*`, `*suffix`, or `*` (any non-empty value). */
-export function istioStringMatch(pattern: string, value: string): boolean {
-  if (pattern === '*') return value !== '';
-  if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
-  if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
-  return pattern === value;
-}
-
-/** Whether every value matching `inner` (a flow's path pattern) matches `outer` (a policy's). */
-export function patternCovers(outer: string, inner: string): boolean {
-  if (outer === '*') return true;
-  const innerPrefix = inner.endsWith('*') && inner !== '*';
-  const innerSuffix = inner.startsWith('*') && inner !== '*';
-  if (inner === '*') return false;
-  if (!innerPrefix && !innerSuffix) return istioStringMatch(outer, inner);
-  if (outer.endsWith('*')) return innerPrefix && inner.slice(0, -1).startsWith(outer.slice(0, -1));
-  if (outer.startsWith('*')) return innerSuffix && inner.slice(1).endsWith(outer.slice(1));
-  return false;
-}
-
-/** Whether some value matches both patterns. */
-export function patternsIntersect(a: string, b: string): boolean {
-  const kind = (p: string) =>
-    p === '*' ? 'any' : p.endsWith('*') ? 'prefix' : p.startsWith('*') ? 'suffix' : 'exact';
-  const [ka, kb] = [kind(a), kind(b)];
-  if (ka === 'any' || kb === 'any') return true;
-  if (ka === 'exact') return istioStringMatch(b, a);
-  if (kb === 'exact') return istioStringMatch(a, b);
-  if (ka === 'prefix' && kb === 'prefix')
-    return a.slice(0, -1).startsWith(b.slice(0, -1)) || b.slice(0, -1).startsWith(a.slice(0, -1));
-  if (ka === 'suffix' && kb === 'suffix')
-    return a.slice(1).endsWith(b.slice(1)) || b.slice(1).endsWith(a.slice(1));
-  return true; // a prefix and a suffix always share a long enough value
-}
-
-const HTTP_FIELDS: ReadonlyArray<keyof Operation> = [
-  'hosts',
-  'notHosts',
-  'methods',
-  'notMethods',
-  'paths',
-  'notPaths',
-];
-const MODES = new Set(['STRICT', 'PERMISSIVE', 'DISABLE', 'UNSET']);
-
 /** Options of the Istio layer. */
 export interface IstioOptions {
   /** Namespace whose selector-less policies apply mesh-wide. Default `istio-system`. */
@@ -127,124 +49,25 @@ export interface IstioOptions {
 
 /** Evaluates PeerAuthentication and AuthorizationPolicy (CUSTOM, then DENY, then ALLOW) for flows between endpoints. */
 export class IstioLayer {
-  private readonly authz: AuthzPolicy[] = [];
-  private readonly peerAuthn: PeerAuthn[] = [];
+  private readonly authz: readonly AuthzPolicy[];
+  private readonly peerAuthn: readonly PeerAuthn[];
   readonly rootNamespace: string;
   readonly trustDomain: string;
 
   constructor(
     objects: readonly ManifestObject[],
     defaultNamespace: string,
-    private readonly findings: FindingLog,
+    findings: FindingLog,
     options: IstioOptions = {},
   ) {
     this.rootNamespace = options.rootNamespace ?? 'istio-system';
     this.trustDomain = options.trustDomain ?? 'cluster.local';
-    for (const obj of objects) {
-      if (!obj.apiVersion.startsWith('security.istio.io/')) continue;
-      const spec = (obj.spec ?? {}) as Record<string, unknown>;
-      const namespace = namespaceOf(obj, defaultNamespace);
-      const selector = (spec.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels
-        ? { matchLabels: (spec.selector as { matchLabels: Record<string, string> }).matchLabels }
-        : undefined;
-      if (spec.targetRef !== undefined || spec.targetRefs !== undefined) {
-        findings.add({
-          severity: 'unmodelled',
-          object: describeObject(obj),
-          field: 'spec.targetRefs',
-          message: 'policies attached to gateways or waypoints by targetRef are not analyzed',
-          source: obj.source,
-        });
-        continue;
-      }
-      if (obj.kind === 'AuthorizationPolicy') {
-        const action = String(spec.action ?? 'ALLOW');
-        if (!['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'].includes(action))
-          bad(obj, 'spec.action', `must be ALLOW, DENY, AUDIT or CUSTOM (got ${action})`);
-        if (action === 'CUSTOM') {
-          findings.add({
-            severity: 'unmodelled',
-            object: describeObject(obj),
-            field: 'spec.provider',
-            message:
-              'CUSTOM authorization is decided by an external provider: flows it covers may still be denied at run time',
-            source: obj.source,
-          });
-        }
-        const rules = spec.rules === undefined ? [] : (spec.rules as AuthzRule[]);
-        if (!Array.isArray(rules)) bad(obj, 'spec.rules', 'must be a list');
-        rules.forEach((r, i) => this.noteUnmodelled(obj, `spec.rules[${i}]`, r));
-        this.authz.push({
-          id: describeObject(obj),
-          namespace,
-          selector,
-          action: action as AuthzPolicy['action'],
-          rules,
-        });
-      } else if (obj.kind === 'PeerAuthentication') {
-        const mode = (spec.mtls as { mode?: string } | undefined)?.mode;
-        if (mode !== undefined && !MODES.has(mode))
-          bad(obj, 'spec.mtls.mode', `must be STRICT, PERMISSIVE, DISABLE or UNSET (got ${mode})`);
-        const portModes = new Map<number, MtlsMode | undefined>();
-        for (const [port, v] of Object.entries(
-          (spec.portLevelMtls as Record<string, { mode?: string }>) ?? {},
-        )) {
-          const m = v?.mode;
-          if (m !== undefined && !MODES.has(m))
-            bad(
-              obj,
-              `spec.portLevelMtls.${port}.mode`,
-              `must be STRICT, PERMISSIVE, DISABLE or UNSET (got ${m})`,
-            );
-          portModes.set(Number(port), m === 'UNSET' ? undefined : (m as MtlsMode));
-        }
-        this.peerAuthn.push({
-          id: describeObject(obj),
-          namespace,
-          selector,
-          mode: mode === 'UNSET' ? undefined : (mode as MtlsMode | undefined),
-          portModes,
-        });
-      } else if (obj.kind === 'RequestAuthentication') {
-        findings.add({
-          severity: 'note',
-          object: describeObject(obj),
-          field: 'spec.jwtRules',
-          message: 'JWT validation is not analyzed (request principals are unknown statically)',
-          source: obj.source,
-        });
-      }
-    }
+    const read = readIstioPolicies(objects, defaultNamespace, findings);
+    this.authz = read.authz;
+    this.peerAuthn = read.peerAuthn;
   }
 
-  private noteUnmodelled(obj: ManifestObject, field: string, rule: AuthzRule): void {
-    const add = (f: string, what: string) =>
-      this.findings.add({
-        severity: 'unmodelled',
-        object: describeObject(obj),
-        field: `${field}.${f}`,
-        message: `${what} is not analyzed: an ALLOW rule using it is read as not matching, a DENY rule as matching`,
-        source: obj.source,
-      });
-    if (rule?.when) add('when', 'a `when` condition');
-    rule?.from?.forEach((f, i) => {
-      for (const k of [
-        'requestPrincipals',
-        'notRequestPrincipals',
-        'ipBlocks',
-        'notIpBlocks',
-        'remoteIpBlocks',
-        'notRemoteIpBlocks',
-      ]) {
-        if (f?.source?.[k] !== undefined) add(`from[${i}].source.${k}`, k);
-      }
-    });
-    rule?.to?.forEach((t, i) => {
-      if (t?.operation?.hosts !== undefined || t?.operation?.notHosts !== undefined)
-        add(`to[${i}].operation.hosts`, 'host matching');
-    });
-  }
-
+  /** Whether a policy of this namespace and selector applies to the destination (root namespace: mesh-wide). */
   private applies(scopeNs: string, selector: LabelSelector | undefined, dst: Endpoint): boolean {
     if (scopeNs !== this.rootNamespace && scopeNs !== dst.namespace) return false;
     if (scopeNs === this.rootNamespace && !selector) return true;
@@ -303,32 +126,6 @@ export class IstioLayer {
     return mtls && src ? { principal: this.principalOf(src), namespace: src.namespace } : {};
   }
 
-  private sourceMatches(spec: SourceSpec | undefined, src: Source, conservative: 'allow' | 'deny'): boolean {
-    if (!spec) return true;
-    const principal = src.principal ?? '';
-    const namespace = src.namespace ?? '';
-    const unknowns = [
-      'requestPrincipals',
-      'notRequestPrincipals',
-      'ipBlocks',
-      'notIpBlocks',
-      'remoteIpBlocks',
-      'notRemoteIpBlocks',
-    ];
-    if (unknowns.some((k) => spec[k] !== undefined) && conservative === 'allow') return false;
-    if (spec.principals && !spec.principals.some((p) => istioStringMatch(p, principal))) return false;
-    if (spec.notPrincipals && spec.notPrincipals.some((p) => istioStringMatch(p, principal))) return false;
-    if (spec.namespaces && !spec.namespaces.some((p) => istioStringMatch(p, namespace))) return false;
-    if (spec.notNamespaces && spec.notNamespaces.some((p) => istioStringMatch(p, namespace))) return false;
-    return true;
-  }
-
-  private ruleSourceMatches(rule: AuthzRule, src: Source, conservative: 'allow' | 'deny'): boolean {
-    if (rule.when && conservative === 'allow') return false;
-    if (!rule.from || rule.from.length === 0) return true;
-    return rule.from.some((f) => this.sourceMatches(f?.source, src, conservative));
-  }
-
   private policiesFor(dst: Endpoint, action: AuthzPolicy['action']): AuthzPolicy[] {
     return this.authz.filter((p) => p.action === action && this.applies(p.namespace, p.selector, dst));
   }
@@ -349,37 +146,15 @@ export class IstioLayer {
     const id = this.identity(src, dst, port);
     if (id === 'rejected')
       return { allowed: false, reason: 'STRICT mTLS rejects a source without a sidecar' };
-    const combos: Array<{ method?: string; path?: string }> = [];
-    if (requests) {
-      for (const method of requests.methods ?? [undefined])
-        for (const path of requests.paths ?? ['*']) combos.push({ method, path });
-    }
     const http = requests !== undefined;
-    for (const policy of this.policiesFor(dst, 'DENY')) {
-      for (const rule of policy.rules) {
-        if (!this.ruleSourceMatches(rule, id, 'deny')) continue;
-        const hit =
-          !rule.to ||
-          rule.to.length === 0 ||
-          rule.to.some((t) =>
-            (http ? combos : [{}]).some((c) => this.opMayMatch(t.operation, port, http, c)),
-          );
-        if (hit) return { allowed: false, reason: `denied by ${policy.id}` };
-      }
-    }
+    // Plain TCP is one "request": the connection.
+    const combos = requests ? requestCombos(requests) : [{}];
+    const denier = this.denyingPolicy(id, dst, port, http, combos);
+    if (denier) return { allowed: false, reason: `denied by ${denier}` };
     const allows = this.policiesFor(dst, 'ALLOW');
     if (allows.length === 0) return { allowed: true, reason: 'no ALLOW policy applies' };
-    const uncovered = (http ? combos : [{}]).filter(
-      (c) =>
-        !allows.some((p) =>
-          p.rules.some(
-            (rule) =>
-              this.ruleSourceMatches(rule, id, 'allow') &&
-              (!rule.to ||
-                rule.to.length === 0 ||
-                rule.to.some((t) => this.opCovers(t.operation, port, http, c))),
-          ),
-        ),
+    const uncovered = combos.filter(
+      (c) => !allows.some((p) => p.rules.some((rule) => allowRuleCovers(rule, id, port, http, c))),
     );
     if (uncovered.length === 0)
       return { allowed: true, reason: `allowed by ${allows.map((p) => p.id).join(', ')}` };
@@ -392,6 +167,27 @@ export class IstioLayer {
     };
   }
 
+  /** The first DENY policy with a rule that may match some request of the flow. */
+  private denyingPolicy(
+    id: Source,
+    dst: Endpoint,
+    port: number,
+    http: boolean,
+    combos: readonly RequestCombo[],
+  ): string | undefined {
+    for (const policy of this.policiesFor(dst, 'DENY')) {
+      for (const rule of policy.rules) {
+        if (!ruleSourceMatches(rule, id, 'deny')) continue;
+        const hit =
+          !rule.to ||
+          rule.to.length === 0 ||
+          rule.to.some((t) => combos.some((c) => opMayMatch(t.operation, port, http, c)));
+        if (hit) return policy.id;
+      }
+    }
+    return undefined;
+  }
+
   /** Whether at least one request from src on this port would get through. */
   allowsAny(src: Endpoint | undefined, dst: Endpoint, port: number, http: boolean): boolean {
     if (!dst.mesh || SIDECAR_PORTS.includes(port)) return true;
@@ -399,14 +195,14 @@ export class IstioLayer {
     if (id === 'rejected') return false;
     for (const policy of this.policiesFor(dst, 'DENY')) {
       for (const rule of policy.rules) {
-        if (!this.ruleSourceMatches(rule, id, 'deny')) continue;
+        if (!ruleSourceMatches(rule, id, 'deny')) continue;
         // Only a rule that stops every request on this port makes the whole port unreachable.
         if (
           !rule.to ||
           rule.to.length === 0 ||
           rule.to.some(
             (t) =>
-              this.opPortMatches(t.operation, port) &&
+              opPortMatches(t.operation, port) &&
               (!http || !HTTP_FIELDS.some((f) => t.operation?.[f] !== undefined)),
           )
         )
@@ -418,12 +214,12 @@ export class IstioLayer {
     return allows.some((p) =>
       p.rules.some(
         (rule) =>
-          this.ruleSourceMatches(rule, id, 'allow') &&
+          ruleSourceMatches(rule, id, 'allow') &&
           (!rule.to ||
             rule.to.length === 0 ||
             rule.to.some(
               (t) =>
-                this.opPortMatches(t.operation, port) &&
+                opPortMatches(t.operation, port) &&
                 (http || !HTTP_FIELDS.some((f) => t.operation?.[f] !== undefined)),
             )),
       ),
@@ -450,76 +246,50 @@ export class IstioLayer {
     const out: string[] = [];
     for (const p of allows) {
       p.rules.forEach((rule, i) => {
-        if (!this.ruleSourceMatches(rule, id, 'allow')) return;
-        const where = `${p.id} rules[${i}]`;
-        if (!rule.to || rule.to.length === 0) {
-          out.push(`${where} allows every method and path`);
-          return;
-        }
-        for (const t of rule.to) {
-          const op = t.operation ?? {};
-          if (!this.opPortMatches(op, port)) continue;
-          if (declared.methods) {
-            if (!op.methods || op.notMethods) out.push(`${where} allows any method`);
-            else
-              for (const m of op.methods)
-                if (!declared.methods.some((d) => istioStringMatch(m, d) && m === d))
-                  out.push(`${where} allows method ${m}`);
-          }
-          if (declared.paths) {
-            if (!op.paths || op.notPaths) out.push(`${where} allows any path`);
-            else
-              for (const path of op.paths)
-                if (!declared.paths.some((d) => patternCovers(d, path)))
-                  out.push(`${where} allows path ${path}`);
-          }
-        }
+        if (ruleSourceMatches(rule, id, 'allow'))
+          out.push(...ruleOverGrants(`${p.id} rules[${i}]`, rule, port, declared));
       });
     }
     return out;
   }
+}
 
-  private opPortMatches(op: Operation | undefined, port: number): boolean {
-    if (!op) return true;
-    if (op.ports && !op.ports.some((p) => String(p) === String(port))) return false;
-    if (op.notPorts && op.notPorts.some((p) => String(p) === String(port))) return false;
-    return true;
-  }
+/** Every method and path combination of a flow's requests (a missing list: any method, every path). */
+function requestCombos(requests: HttpRequestSet): RequestCombo[] {
+  const combos: RequestCombo[] = [];
+  for (const method of requests.methods ?? [undefined])
+    for (const path of requests.paths ?? ['*']) combos.push({ method, path });
+  return combos;
+}
 
-  /** Could this DENY operation match some request of the combination (path patterns intersect)? */
-  private opMayMatch(
-    op: Operation | undefined,
-    port: number,
-    http: boolean,
-    c: { method?: string; path?: string },
-  ): boolean {
-    if (!this.opPortMatches(op, port)) return false;
-    if (!op || !http) return true; // on TCP, Istio ignores a DENY rule's HTTP-only fields (stricter)
-    const { method, path } = c;
-    if (op.methods && method && !op.methods.some((m) => istioStringMatch(m, method))) return false;
-    if (op.notMethods && method && op.notMethods.some((m) => istioStringMatch(m, method))) return false;
-    if (op.paths && path && !op.paths.some((p) => patternsIntersect(p, path))) return false;
-    if (op.notPaths && path && op.notPaths.some((p) => patternCovers(p, path))) return false;
-    return true;
-  }
+/** Whether an ALLOW rule matches the source and every request of the combination. */
+function allowRuleCovers(rule: AuthzRule, id: Source, port: number, http: boolean, c: RequestCombo): boolean {
+  return (
+    ruleSourceMatches(rule, id, 'allow') &&
+    (!rule.to || rule.to.length === 0 || rule.to.some((t) => opCovers(t.operation, port, http, c)))
+  );
+}
 
-  /** Does this ALLOW operation match every request of the combination? */
-  private opCovers(
-    op: Operation | undefined,
-    port: number,
-    http: boolean,
-    c: { method?: string; path?: string },
-  ): boolean {
-    if (!this.opPortMatches(op, port)) return false;
-    if (!op) return true;
-    if (!http) return !HTTP_FIELDS.some((f) => op[f] !== undefined); // an ALLOW rule with HTTP fields never matches TCP
-    if (op.hosts || op.notHosts) return false;
-    const method = c.method ?? '';
-    const path = c.path ?? '';
-    if (op.methods && (!method || !op.methods.some((m) => istioStringMatch(m, method)))) return false;
-    if (op.notMethods && (!method || op.notMethods.some((m) => istioStringMatch(m, method)))) return false;
-    if (op.paths && (!path || !op.paths.some((p) => patternCovers(p, path)))) return false;
-    if (op.notPaths && (!path || op.notPaths.some((p) => patternsIntersect(p, path)))) return false;
-    return true;
+/** What one matching ALLOW rule (`where`) grants on a port beyond the declared methods and paths. */
+function ruleOverGrants(where: string, rule: AuthzRule, port: number, declared: HttpRequestSet): string[] {
+  if (!rule.to || rule.to.length === 0) return [`${where} allows every method and path`];
+  const out: string[] = [];
+  for (const t of rule.to) {
+    const op = t.operation ?? {};
+    if (!opPortMatches(op, port)) continue;
+    if (declared.methods) {
+      if (!op.methods || op.notMethods) out.push(`${where} allows any method`);
+      else
+        for (const m of op.methods)
+          if (!declared.methods.some((d) => istioStringMatch(m, d) && m === d))
+            out.push(`${where} allows method ${m}`);
+    }
+    if (declared.paths) {
+      if (!op.paths || op.notPaths) out.push(`${where} allows any path`);
+      else
+        for (const path of op.paths)
+          if (!declared.paths.some((d) => patternCovers(d, path))) out.push(`${where} allows path ${path}`);
+    }
   }
+  return out;
 }
