@@ -75,13 +75,7 @@ export {
   type ReadManifestOptions,
 } from './read/read-manifest-files';
 export { ManifestInputError } from './manifest-input-error';
-export {
-  apiGroup,
-  objectRef,
-  type ManifestObject,
-  type ObjectMeta,
-  type SourcedObject,
-} from './manifest-object';
+export { type RenderedObject, type SourcedObject } from './rendered-object';
 export {
   findKubectl,
   isKustomizationDir,

@@ -1,20 +1,20 @@
 import { describeObject, ManifestError, parseManifests } from '@ztmesh/policy';
 import { ManifestInputError } from './manifest-input-error';
-import type { ManifestObject } from './manifest-object';
+import type { RenderedObject } from './rendered-object';
 
 /**
  * The validator's reading of a YAML stream: the analyzer's parseManifests (one parser for the repo) with repeated
  * keys rejected, plus what the validator needs of every object (apiVersion and metadata.name). Every problem is
  * a ManifestInputError naming the file, the line and, once its kind is known, the object.
  */
-export function strictManifestObjects(text: string, file: string): ManifestObject[] {
+export function strictManifestObjects(text: string, file: string): RenderedObject[] {
   return parseStrictly(text, file).map(({ source, ...object }) => {
     // `source` stays behind: the strict schemas would call it an unknown field.
     if (object.apiVersion === '')
       throw new ManifestInputError(file, 'missing apiVersion', at(describeObject(object), source.line));
     if (typeof object.metadata.name !== 'string' || object.metadata.name === '')
       throw new ManifestInputError(file, 'missing metadata.name', at(object.kind, source.line));
-    return object as ManifestObject;
+    return object as RenderedObject;
   });
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { apiGroup, describeObject } from '@ztmesh/policy';
 import { parseAllDocuments } from 'yaml';
 import { authorizationPathRequests } from './apps/authorization-path-requests';
 import { createRouteObserver, probeRequests } from './apps/observe-routes';
@@ -22,7 +23,7 @@ import {
   type SkaffoldManifestsDocument,
 } from './checks/skaffold-references';
 import { ManifestInputError } from './manifest-input-error';
-import { apiGroup, objectRef, type ManifestObject } from './manifest-object';
+import { type RenderedObject } from './rendered-object';
 import {
   findKubectl,
   isKustomizationDir,
@@ -189,7 +190,7 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
           findings.push({
             check: 'schema',
             target: result.target,
-            object: objectRef(object),
+            object: describeObject(object),
             message: problem,
           });
         }
@@ -256,20 +257,20 @@ function loadCrdValidator(
 
 /** The CRD's CEL rules (x-kubernetes-validations) on `object`: broken ones as findings, unevaluable ones skipped. */
 function celFindings(
-  object: ManifestObject,
+  object: RenderedObject,
   target: string,
   cel: CrdCelChecker | undefined,
   skipped: string[],
 ): Finding[] {
   if (!cel) return [];
   const verdict = cel.check(object);
-  const ref = objectRef(object);
+  const ref = describeObject(object);
   skipped.push(...verdict.unchecked.map((reason) => `CEL rule of ${ref} in ${target}: ${reason}`));
   return verdict.problems.map((problem) => ({ check: 'cel', target, object: ref, message: problem }));
 }
 
 function schemaProblems(
-  object: ManifestObject,
+  object: RenderedObject,
   file: string,
   core: ReturnType<typeof createCoreSchemaValidator>,
   crd: CrdSchemaValidator | undefined,
@@ -284,7 +285,7 @@ function schemaProblems(
   throw new ManifestInputError(
     file,
     `unknown kind ${object.apiVersion}/${object.kind}: no Kubernetes or CRD schema describes it`,
-    objectRef(object),
+    describeObject(object),
   );
 }
 

@@ -26,10 +26,13 @@ export {
   type Labels,
 } from './label-selector';
 export {
+  apiGroup,
   describeObject,
   ManifestError,
   parseManifests,
+  type KubeObject,
   type ManifestObject,
+  type ObjectMeta,
   type SourceRef,
 } from './manifest-objects';
 export { MESH_DEFAULT_OUTBOUND_MODE, SidecarEgress, type EgressVerdict } from './sidecar-egress';
@@ -58,7 +61,6 @@ export {
 } from './flow-graph';
 export { connectionsToMermaid, flowGraphToMermaid } from './mermaid';
 export {
-  groupOf,
   type PostureCheck,
   type PostureContext,
   type PostureInput,

@@ -7,19 +7,26 @@ export interface SourceRef {
   readonly line: number;
 }
 
-/** A Kubernetes-style object read from a manifest, with its source position. */
-export interface ManifestObject {
+/** The part of every Kubernetes object's metadata that readers use without knowing its kind. */
+export interface ObjectMeta {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  readonly ownerReferences?: ReadonlyArray<{ kind?: string; name?: string; controller?: boolean }>;
+}
+
+/** A Kubernetes object of any kind: the fields beyond these are read by whoever knows the kind. */
+export interface KubeObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: {
-    readonly name?: string;
-    readonly namespace?: string;
-    readonly labels?: Record<string, string>;
-    readonly annotations?: Record<string, string>;
-    readonly ownerReferences?: ReadonlyArray<{ kind?: string; name?: string; controller?: boolean }>;
-  };
+  readonly metadata: ObjectMeta;
   // The rest of the object is untyped on purpose: every reader validates the fields it uses.
   readonly [field: string]: unknown;
+}
+
+/** A Kubernetes object read from a manifest, with its source position. */
+export interface ManifestObject extends KubeObject {
   readonly source: SourceRef;
 }
 
@@ -39,6 +46,11 @@ export class ManifestError extends Error {
 export function describeObject(obj: Pick<ManifestObject, 'kind' | 'metadata'>): string {
   const { name = '<unnamed>', namespace } = obj.metadata ?? {};
   return `${obj.kind} ${namespace ? `${namespace}/` : ''}${name}`;
+}
+
+/** The API group of an apiVersion (`''` for the core group). */
+export function apiGroup(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 }
 
 const LIST_KINDS = /List$/;

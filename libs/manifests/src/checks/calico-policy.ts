@@ -1,4 +1,4 @@
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { parseCalicoSelector } from './calico-selector';
 
 /** The projectcalico.org kinds that carry policy rules. */
@@ -10,7 +10,7 @@ export const CALICO_POLICY_KINDS: readonly string[] = [
 ];
 
 /** Whether `object` is a Calico (projectcalico.org) policy. */
-export function isCalicoPolicy(object: ManifestObject): boolean {
+export function isCalicoPolicy(object: RenderedObject): boolean {
   return object.apiVersion.startsWith('projectcalico.org/') && CALICO_POLICY_KINDS.includes(object.kind);
 }
 

@@ -1,4 +1,4 @@
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { parseCalicoSelector } from './calico-selector';
 import { type CalicoEntity, type CalicoPolicySpec, isCalicoPolicy, ruleNamespaces } from './calico-policy';
 import { type CrossCheck, type ExternalWorkload, type Finding, findingOf } from './cross-check';
@@ -35,7 +35,7 @@ export const policyPortsCheck: CrossCheck = {
     for (const pod of pods) renderedNamespaces.add(pod.namespace);
     const findings: Finding[] = [];
     const checkPorts = (
-      object: ManifestObject,
+      object: RenderedObject,
       what: string,
       ports: readonly (number | string)[],
       selected: readonly PodTemplate[],

@@ -4,7 +4,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { filesUnder } from '../files-under';
 import { ManifestInputError } from '../manifest-input-error';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { describeSchemaErrors } from './describe-schema-error';
 import { makeStrictSchema, type JsonSchema } from './make-strict-schema';
 import { unknownFields } from './unknown-fields';
@@ -16,7 +16,7 @@ export interface CrdSchemaValidator {
   /** Whether a schema for `apiVersion`/`kind` was loaded. */
   knows(apiVersion: string, kind: string): boolean;
   /** Schema problems of `object` (empty when valid). */
-  problems(object: ManifestObject): string[];
+  problems(object: RenderedObject): string[];
 }
 
 interface CustomResourceDefinition {
