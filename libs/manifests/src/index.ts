@@ -74,7 +74,6 @@ export {
   tooLarge,
   type ReadManifestOptions,
 } from './read/read-manifest-files';
-export { ManifestInputError } from './manifest-input-error';
 export { type RenderedObject, type SourcedObject } from './rendered-object';
 export {
   findKubectl,

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ManifestError } from '@ztmesh/policy';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { AUTHORIZATION_PATH_USE } from './checks/authz-paths';
 import { formatReport, reportExitCode } from './format-report';
-import { ManifestInputError } from './manifest-input-error';
 import { findKubectl } from './render/render-kustomization';
 import { appFixture, firstContainer, pick } from './testing/fixtures';
 import { collectKustomizations, discoverTargets, validateRepo } from './validate-repo';
@@ -28,14 +28,14 @@ function scratchFile(name: string, text: string): string {
   return path;
 }
 
-async function inputError(run: () => Promise<unknown>): Promise<ManifestInputError> {
+async function inputError(run: () => Promise<unknown>): Promise<ManifestError> {
   try {
     await run();
   } catch (error) {
-    if (error instanceof ManifestInputError) return error;
+    if (error instanceof ManifestError) return error;
     throw error;
   }
-  throw new Error('expected a ManifestInputError');
+  throw new Error('expected a ManifestError');
 }
 
 describe.skipIf(!kubectl.available)('the real repository', () => {

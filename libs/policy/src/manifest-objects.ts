@@ -30,15 +30,31 @@ export interface ManifestObject extends KubeObject {
   readonly source: SourceRef;
 }
 
-/** Bad input (invalid YAML, unknown kind, malformed selector, port out of range): the CLI exits 2 on it. */
+/**
+ * Bad input (invalid YAML, unknown kind, malformed selector, port out of range, a file that cannot be read, a
+ * render that fails): the CLI exits 2 on it. The message names the file, the line when it is known, and the
+ * object or place when there is one.
+ */
 export class ManifestError extends Error {
+  override readonly name = 'ManifestError';
+  /** The file, directory or `<stdin>` the input came from. */
+  readonly file: string;
+  /** File and line, when the error is at a known line. */
+  readonly source: SourceRef | undefined;
+
   constructor(
-    readonly source: SourceRef,
+    at: SourceRef | string,
+    /** `Kind namespace/name`, or a place (`Kind at line L`, `line L`, `document N`); '' when there is none. */
     readonly object: string,
     readonly detail: string,
   ) {
-    super(`${source.file}:${source.line}: ${object ? `${object}: ` : ''}${detail}`);
-    this.name = 'ManifestError';
+    super(
+      typeof at === 'string'
+        ? `${at}${object ? ` (${object})` : ''}: ${detail}`
+        : `${at.file}:${at.line}: ${object ? `${object}: ` : ''}${detail}`,
+    );
+    this.file = typeof at === 'string' ? at : at.file;
+    this.source = typeof at === 'string' ? undefined : at;
   }
 }
 

@@ -4,11 +4,11 @@ import { Command } from 'commander';
 import {
   findKubectl,
   formatReport,
-  ManifestInputError,
   reportExitCode,
   validateRepo,
   type ValidationReport,
 } from '@ztmesh/manifests';
+import { ManifestError } from '@ztmesh/policy';
 
 /** Options of `ztctl validate`. */
 export interface ValidateCommandOptions {
@@ -75,7 +75,7 @@ export async function runValidate(
       kubectl: options.kubectl,
     });
   } catch (error) {
-    if (!(error instanceof ManifestInputError)) throw error;
+    if (!(error instanceof ManifestError)) throw error;
     return bad(error.message);
   }
   if (report.targets.length === 0 && report.skipped.length === 0) return bad('no targets to validate');
