@@ -121,4 +121,4 @@ export {
   type ValidationReport,
 } from './validate-repo';
 export { WELL_KNOWN_SERVICE_ACCOUNTS, WELL_KNOWN_WORKLOADS } from './well-known-peers';
-export { formatReport, reportExitCode, type ReportOptions } from './format-report';
+export { formatReport, reportPassed, type ReportOptions } from './format-report';

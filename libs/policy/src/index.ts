@@ -8,7 +8,7 @@ export {
 export { ConnSet, PROTOCOLS, type Protocol } from './conn-set';
 export { formatConnlist } from './connlist';
 export type { Endpoint } from './endpoints';
-export type { Finding } from './findings';
+export type { AnalysisFinding } from './findings';
 export { formatIpRange, parseCidr, type IpRange } from './ip-set';
 export {
   IstioLayer,
