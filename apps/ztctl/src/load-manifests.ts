@@ -4,13 +4,12 @@ import {
   findKubectl,
   isKustomizationDir,
   manifestFilesUnder,
-  ManifestInputError,
   MAX_INPUT_BYTES,
   readManifestFile,
   renderKustomization,
   tooLarge,
 } from '@ztmesh/manifests';
-import { parseManifests, slimForAnalysis, type ManifestObject } from '@ztmesh/policy';
+import { ManifestError, parseManifests, slimForAnalysis, type ManifestObject } from '@ztmesh/policy';
 import { UsageError } from './exit-codes';
 
 /**
@@ -21,7 +20,7 @@ async function renderKustomize(dir: string): Promise<string> {
   try {
     return await renderKustomization(dir);
   } catch (error) {
-    if (!(error instanceof ManifestInputError)) throw error;
+    if (!(error instanceof ManifestError)) throw error;
     // Only asked after a failure, so a working kubectl costs no extra process.
     if (!findKubectl().available) {
       throw new UsageError(

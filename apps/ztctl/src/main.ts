@@ -1,6 +1,5 @@
 import { Command, CommanderError } from 'commander';
 import { KubeError } from '@ztmesh/kube';
-import { ManifestInputError } from '@ztmesh/manifests';
 import { ManifestError } from '@ztmesh/policy';
 import { createAnalyzeCommand } from './commands/analyze';
 import { createGraphCommand } from './commands/graph';
@@ -44,12 +43,7 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
     // Help and version exit 0; every other commander error is a usage error.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-  } else if (
-    error instanceof ManifestError ||
-    error instanceof ManifestInputError ||
-    error instanceof UsageError ||
-    error instanceof KubeError
-  ) {
+  } else if (error instanceof ManifestError || error instanceof UsageError || error instanceof KubeError) {
     process.stderr.write(`ztctl: error: ${error.message}\n`);
     process.exitCode = EXIT.badInput;
   } else {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ManifestObject } from '@ztmesh/manifests';
+import type { RenderedObject } from '@ztmesh/manifests';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, renderedObjects, serverUnderTest } from './testing/server';
 
@@ -13,7 +13,7 @@ interface PodTemplateSpec {
   };
 }
 
-interface DeploymentLike extends ManifestObject {
+interface DeploymentLike extends RenderedObject {
   readonly spec: { readonly selector: unknown; readonly template: PodTemplateSpec };
 }
 

@@ -1,14 +1,15 @@
 import { join } from 'node:path';
-import { apiGroup, CRD_GROUPS, type ManifestObject } from '@ztmesh/manifests';
+import { CRD_GROUPS, type RenderedObject } from '@ztmesh/manifests';
+import { apiGroup, describeObject } from '@ztmesh/policy';
 import { REPO_ROOT } from '@ztmesh/test-support';
 import { describe, expect, it } from 'vitest';
-import { eventually, objectRef, renderedObjects, serverUnderTest, TARGETS } from './testing/server';
+import { eventually, renderedObjects, serverUnderTest, TARGETS } from './testing/server';
 
 const server = serverUnderTest();
 const api = server.api;
 
 /** The object as the server has it now, or undefined. */
-const read = (o: ManifestObject) => api.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace);
+const read = (o: RenderedObject) => api.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace);
 
 /** An object without what a no-op write may still differ in: its write bookkeeping and the controllers' status. */
 function comparable(object: { metadata?: object; status?: unknown } | undefined): unknown {
@@ -24,8 +25,8 @@ function comparable(object: { metadata?: object; status?: unknown } | undefined)
 const FIELD_MANAGER = 'ztmesh-api-server-checks';
 const APPLY = ['apply', '--server-side', '--validate=strict', `--field-manager=${FIELD_MANAGER}`];
 
-interface LiveObject extends ManifestObject {
-  readonly metadata: ManifestObject['metadata'] & {
+interface LiveObject extends RenderedObject {
+  readonly metadata: RenderedObject['metadata'] & {
     readonly generation?: number;
     readonly uid: string;
     readonly managedFields?: readonly {
@@ -44,7 +45,7 @@ interface LiveObject extends ManifestObject {
 function applyRecord(items: readonly LiveObject[]): Record<string, unknown> {
   return Object.fromEntries(
     items.map((item) => [
-      objectRef(item),
+      describeObject(item),
       {
         generation: item.metadata.generation,
         applied: item.metadata.managedFields?.find(
@@ -68,7 +69,7 @@ describe.skipIf(server.skipped)(
       async (target) => {
         const dir = join(REPO_ROOT, target);
         const objects = await renderedObjects(target);
-        const rendered = objects.map(objectRef).sort();
+        const rendered = objects.map(describeObject).sort();
         if (!server.crdFiles && objects.some((o) => CRD_GROUPS.includes(apiGroup(o.apiVersion)))) {
           console.warn(`SKIPPED: ${target}: it holds Istio or Calico objects and no CRDs are installed`);
           return;
@@ -98,7 +99,7 @@ describe.skipIf(server.skipped)(
         expect(warnings, `first apply of ${target}`).toEqual([]);
         expect(first.code).toBe(0);
         const live = (await Promise.all(objects.map(read))) as LiveObject[];
-        expect(live.map((o) => (o ? objectRef(o) : 'missing')).sort()).toEqual(rendered);
+        expect(live.map((o) => (o ? describeObject(o) : 'missing')).sort()).toEqual(rendered);
 
         // Second apply: it changes nothing (the server's answer is the object as it was, what `kubectl diff
         // --server-side` would show as no difference) and writes no object again (generation and this manager's
@@ -163,7 +164,7 @@ describe.skipIf(server.skipped)(
         const leftover = async () =>
           ((await Promise.all(objects.map(read))).filter((o) => o !== undefined) as LiveObject[])
             .filter((o) => !(o.kind === 'Namespace' && !server.controllerManager))
-            .map(objectRef);
+            .map(describeObject);
         await eventually(
           `every object of ${target} gone`,
           async () => ((await leftover()).length === 0 ? true : undefined),

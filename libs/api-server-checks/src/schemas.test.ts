@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Finding } from '@ztmesh/manifests';
 import { REPO_ROOT } from '@ztmesh/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROKEN_OBJECTS, inNamespace } from './broken-objects';
@@ -14,12 +15,6 @@ const noCrds = !server.skipped && server.crdFiles === 0;
 if (noCrds) console.warn('SKIPPED: the CRD table: the control plane serves no Istio or Calico CRDs');
 if (!existsSync(ZTCTL))
   console.warn(`SKIPPED: the offline half of the table: ${ZTCTL} is not built (npx nx build ztctl)`);
-
-interface Finding {
-  readonly check: string;
-  readonly target: string;
-  readonly message: string;
-}
 
 /** `ztctl validate --json` over the table's objects (one file each): the findings by file, and the exit code. */
 function validateOffline(files: Record<string, Record<string, unknown>>, schemas: string) {

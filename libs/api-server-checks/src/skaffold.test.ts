@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { strictManifestObjects, type ManifestObject } from '@ztmesh/manifests';
+import { strictManifestObjects, type RenderedObject } from '@ztmesh/manifests';
+import { describeObject } from '@ztmesh/policy';
 import { REPO_ROOT, runCommand, useControlPlane } from '@ztmesh/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, objectRef, renderedObjects, serverUnderTest } from './testing/server';
+import { eventually, renderedObjects, serverUnderTest } from './testing/server';
 
 // skaffold.yaml driven by the real Skaffold CLI (tools/skaffold builds it): `skaffold render` of each profile
 // equals the overlay's kustomize render with the images tagged, and `skaffold deploy --images` (images tagged
@@ -48,11 +49,11 @@ interface PodSpecHolder {
 }
 
 /** The object's container images. */
-const imagesOf = (object: ManifestObject) =>
+const imagesOf = (object: RenderedObject) =>
   ((object as PodSpecHolder).spec?.template?.spec?.containers ?? []).map((c) => c.image);
 
 /** `object` with each of our images tagged as `--images` tags it (what Skaffold substitutes). */
-function tagged(object: ManifestObject): ManifestObject {
+function tagged(object: RenderedObject): RenderedObject {
   const copy = structuredClone(object);
   for (const container of (copy as PodSpecHolder).spec?.template?.spec?.containers ?? []) {
     const image = container.image?.replace(/[:@].*$/, '');
@@ -105,7 +106,7 @@ describe.skipIf(needs)('Skaffold on the control plane: render and deploy each pr
   // egress is rendered above but not deployed: its gateway objects go into istio-system, which Istio's install owns
   // (the apply suite covers that overlay on the server with the namespace made first).
   it('skaffold deploy --images of dev, loadtest, zero-trust, split: every object lands labelled with that run, images tagged; the pre-deploy hook creates the Calico tier first; skaffold delete removes it all', async () => {
-    const all = new Map<string, ManifestObject>();
+    const all = new Map<string, RenderedObject>();
     let previousRunId: string | undefined;
     try {
       for (const [profile, overlay] of [
@@ -115,7 +116,7 @@ describe.skipIf(needs)('Skaffold on the control plane: render and deploy each pr
         ['split', 'k8s/overlays/zero-trust-split'],
       ] as const) {
         const objects = await renderedObjects(overlay);
-        for (const o of objects) all.set(objectRef(o), o);
+        for (const o of objects) all.set(describeObject(o), o);
         const hooked = profile !== 'dev'; // dev's deploy section has no hook (no Calico policies there)
         const tierBefore = await plane.get(TIER.apiVersion, TIER.kind, TIER.name);
         const run = await skaffold([
@@ -143,8 +144,8 @@ describe.skipIf(needs)('Skaffold on the control plane: render and deploy each pr
         const live = await Promise.all(
           objects.map((o) => plane.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)),
         );
-        expect(live.map((o, i) => (o ? objectRef(o) : `missing ${objectRef(objects[i])}`))).toEqual(
-          objects.map(objectRef),
+        expect(live.map((o, i) => (o ? describeObject(o) : `missing ${describeObject(objects[i])}`))).toEqual(
+          objects.map(describeObject),
         );
         const runIds = live.map((o) => o?.metadata.labels?.['skaffold.dev/run-id']);
         const labelled = live.filter(
@@ -156,11 +157,11 @@ describe.skipIf(needs)('Skaffold on the control plane: render and deploy each pr
           expect.stringMatching(/^[0-9a-f-]{36}$/),
         ]);
         for (const o of labelled)
-          expect(o.metadata.labels?.['skaffold.dev/run-id'], objectRef(o)).toBe([...ids][0]);
+          expect(o.metadata.labels?.['skaffold.dev/run-id'], describeObject(o)).toBe([...ids][0]);
         if (previousRunId) expect([...ids][0]).not.toBe(previousRunId);
         previousRunId = [...ids][0];
         for (const [i, o] of objects.entries())
-          expect(imagesOf(live[i] as ManifestObject), objectRef(o)).toEqual(imagesOf(tagged(o)));
+          expect(imagesOf(live[i] as RenderedObject), describeObject(o)).toEqual(imagesOf(tagged(o)));
       }
     } finally {
       // loadtest's render holds all of webapp's objects (dev's and zero-trust's too); split's live elsewhere.
@@ -178,7 +179,7 @@ describe.skipIf(needs)('Skaffold on the control plane: render and deploy each pr
           )
         )
           .filter((o) => o !== undefined)
-          .map((o) => objectRef(o as ManifestObject));
+          .map((o) => describeObject(o as RenderedObject));
       await eventually(
         'every object skaffold deployed is gone',
         async () => ((await left()).length === 0 ? true : undefined),

@@ -8,12 +8,12 @@ export interface ReportOptions {
 }
 
 /**
- * Exit code for a report: 1 for findings, and with `strict` for any skipped check; else 0 (bad input is 2,
- * raised as an error).
+ * Whether a report passes: no findings, and with `strict` no skipped check either (bad input never makes a
+ * report: it is raised as a ManifestError).
  */
-export function reportExitCode(report: ValidationReport, options: ReportOptions = {}): 0 | 1 {
-  if (report.findings.length > 0) return 1;
-  return options.strict && report.skipped.length > 0 ? 1 : 0;
+export function reportPassed(report: ValidationReport, options: ReportOptions = {}): boolean {
+  if (report.findings.length > 0) return false;
+  return !(options.strict && report.skipped.length > 0);
 }
 
 /**

@@ -72,14 +72,7 @@ export {
   tooLarge,
   type ReadManifestOptions,
 } from './read/read-manifest-files';
-export { ManifestInputError } from './manifest-input-error';
-export {
-  apiGroup,
-  objectRef,
-  type ManifestObject,
-  type ObjectMeta,
-  type SourcedObject,
-} from './manifest-object';
+export { type RenderedObject, type SourcedObject } from './rendered-object';
 export {
   findKubectl,
   isKustomizationDir,
@@ -131,4 +124,4 @@ export {
   wellKnownPeers,
   type WellKnownPeers,
 } from './well-known-peers';
-export { formatReport, reportExitCode, type ReportOptions } from './format-report';
+export { formatReport, reportPassed, type ReportOptions } from './format-report';

@@ -1,5 +1,5 @@
+import { ManifestError } from '@ztmesh/policy';
 import { describe, expect, it } from 'vitest';
-import { ManifestInputError } from './manifest-input-error';
 import { strictManifestObjects } from './strict-manifest-objects';
 
 describe('strictManifestObjects', () => {
@@ -51,8 +51,8 @@ describe('strictManifestObjects', () => {
       }
       return undefined;
     })();
-    expect(error).toBeInstanceOf(ManifestInputError);
-    expect((error as ManifestInputError).file).toBe('bad.yaml');
+    expect(error).toBeInstanceOf(ManifestError);
+    expect((error as ManifestError).file).toBe('bad.yaml');
     expect((error as Error).message).toMatch(message);
   });
 });

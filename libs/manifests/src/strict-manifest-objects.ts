@@ -1,20 +1,19 @@
 import { describeObject, ManifestError, parseManifests } from '@ztmesh/policy';
-import { ManifestInputError } from './manifest-input-error';
-import type { ManifestObject } from './manifest-object';
+import type { RenderedObject } from './rendered-object';
 
 /**
  * The validator's reading of a YAML stream: the analyzer's parseManifests (one parser for the repo) with repeated
  * keys rejected, plus what the validator needs of every object (apiVersion and metadata.name). Every problem is
- * a ManifestInputError naming the file, the line and, once its kind is known, the object.
+ * a ManifestError naming the file, the line and, once its kind is known, the object.
  */
-export function strictManifestObjects(text: string, file: string): ManifestObject[] {
+export function strictManifestObjects(text: string, file: string): RenderedObject[] {
   return parseStrictly(text, file).map(({ source, ...object }) => {
     // `source` stays behind: the strict schemas would call it an unknown field.
     if (object.apiVersion === '')
-      throw new ManifestInputError(file, 'missing apiVersion', at(describeObject(object), source.line));
+      throw new ManifestError(file, at(describeObject(object), source.line), 'missing apiVersion');
     if (typeof object.metadata.name !== 'string' || object.metadata.name === '')
-      throw new ManifestInputError(file, 'missing metadata.name', at(object.kind, source.line));
-    return object as ManifestObject;
+      throw new ManifestError(file, at(object.kind, source.line), 'missing metadata.name');
+    return object as RenderedObject;
   });
 }
 
@@ -22,8 +21,9 @@ function parseStrictly(text: string, file: string): ReturnType<typeof parseManif
   try {
     return parseManifests(text, file, { uniqueKeys: true });
   } catch (error) {
-    if (!(error instanceof ManifestError)) throw error;
-    throw new ManifestInputError(file, error.detail, at(error.object, error.source.line));
+    if (!(error instanceof ManifestError) || !error.source) throw error;
+    // Reworded as every validator message is: the file, then the place in parentheses (`Kind at line L`).
+    throw new ManifestError(file, at(error.object, error.source.line), error.detail);
   }
 }
 

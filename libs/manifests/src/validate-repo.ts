@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { apiGroup, describeObject, ManifestError } from '@ztmesh/policy';
 import { parseAllDocuments } from 'yaml';
 import { authorizationPathRequests } from './apps/authorization-path-requests';
 import { createRouteObserver, probeRequests } from './apps/observe-routes';
@@ -21,8 +22,7 @@ import {
   type SkaffoldDeployment,
   type SkaffoldManifestsDocument,
 } from './checks/skaffold-references';
-import { ManifestInputError } from './manifest-input-error';
-import { apiGroup, objectRef, type ManifestObject } from './manifest-object';
+import { type RenderedObject } from './rendered-object';
 import {
   findKubectl,
   isKustomizationDir,
@@ -121,7 +121,7 @@ export function discoverTargets(repoRoot: string): string[] {
 /**
  * The offline proof of the deploy files: renders every target, validates every object against its schema (core
  * kinds, Istio and Calico CRDs strictly), validates skaffold.yaml, then runs the cross-checks on each target.
- * Throws ManifestInputError for input it cannot judge (broken YAML, unknown kind, missing target).
+ * Throws ManifestError for input it cannot judge (broken YAML, unknown kind, missing target).
  */
 export async function validateRepo(options: ValidateRepoOptions): Promise<ValidationReport> {
   const repoRoot = options.repoRoot;
@@ -195,7 +195,7 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
           findings.push({
             check: 'schema',
             target: result.target,
-            object: objectRef(object),
+            object: describeObject(object),
             message: problem,
           });
         }
@@ -262,20 +262,20 @@ function loadCrdValidator(
 
 /** The CRD's CEL rules (x-kubernetes-validations) on `object`: broken ones as findings, unevaluable ones skipped. */
 function celFindings(
-  object: ManifestObject,
+  object: RenderedObject,
   target: string,
   cel: CrdCelChecker | undefined,
   skipped: string[],
 ): Finding[] {
   if (!cel) return [];
   const verdict = cel.check(object);
-  const ref = objectRef(object);
+  const ref = describeObject(object);
   skipped.push(...verdict.unchecked.map((reason) => `CEL rule of ${ref} in ${target}: ${reason}`));
   return verdict.problems.map((problem) => ({ check: 'cel', target, object: ref, message: problem }));
 }
 
 function schemaProblems(
-  object: ManifestObject,
+  object: RenderedObject,
   file: string,
   core: ReturnType<typeof createCoreSchemaValidator>,
   crd: CrdSchemaValidator | undefined,
@@ -287,10 +287,10 @@ function schemaProblems(
     skipped.push(`schema of ${object.apiVersion}/${object.kind} objects: no CRD schemas loaded`);
     return [];
   }
-  throw new ManifestInputError(
+  throw new ManifestError(
     file,
+    describeObject(object),
     `unknown kind ${object.apiVersion}/${object.kind}: no Kubernetes or CRD schema describes it`,
-    objectRef(object),
   );
 }
 
@@ -311,7 +311,7 @@ export function collectKustomizations(repoRoot: string, targets: readonly string
     const shown = relative(repoRoot, dir) || '.';
     const parsed = parseAllDocuments(readFileSync(join(dir, name), 'utf8'));
     if (parsed.length !== 1 || parsed[0].errors.length > 0) {
-      throw new ManifestInputError(`${shown}/${name}`, 'not a single YAML document');
+      throw new ManifestError(`${shown}/${name}`, '', 'not a single YAML document');
     }
     const document = (parsed[0].toJS() ?? {}) as Record<string, unknown>;
     files.push({ dir: shown, document });
@@ -366,10 +366,10 @@ function readSkaffold(
   if (!existsSync(file)) return undefined;
   const documents = parseAllDocuments(readFileSync(file, 'utf8')).map((document, index) => {
     if (document.errors.length > 0) {
-      throw new ManifestInputError(
+      throw new ManifestError(
         'skaffold.yaml',
-        `invalid YAML: ${document.errors[0].message}`,
         `document ${index + 1}`,
+        `invalid YAML: ${document.errors[0].message}`,
       );
     }
     return document.toJS() as SkaffoldDocument;

@@ -1,9 +1,8 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseFlowGraph } from '@ztmesh/policy';
+import { ManifestError, parseFlowGraph } from '@ztmesh/policy';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ManifestInputError } from './manifest-input-error';
 import { REPO_PEERS } from './testing/fixtures';
 import { readWellKnownPeers, wellKnownPeers } from './well-known-peers';
 
@@ -56,7 +55,7 @@ describe('well-known peers: read from the flow graph, never written twice', () =
   it('GIVEN a flow graph that does not parse THEN it is bad input naming the file and line', () => {
     mkdirSync(join(scratch, 'k8s'), { recursive: true });
     writeFileSync(join(scratch, 'k8s', 'flows.yaml'), 'kind: FlowGraph\nflows: [\n');
-    expect(() => readWellKnownPeers(scratch)).toThrow(ManifestInputError);
-    expect(() => readWellKnownPeers(scratch)).toThrow(/^k8s\/flows\.yaml \(line \d+\): /);
+    expect(() => readWellKnownPeers(scratch)).toThrow(ManifestError);
+    expect(() => readWellKnownPeers(scratch)).toThrow(/^k8s\/flows\.yaml:\d+: /);
   });
 });

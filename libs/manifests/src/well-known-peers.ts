@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManifestError, parseFlowGraph, type FlowGraph } from '@ztmesh/policy';
+import { parseFlowGraph, type FlowGraph } from '@ztmesh/policy';
 import type { ExternalServiceAccount, ExternalWorkload } from './checks/cross-check';
-import { ManifestInputError } from './manifest-input-error';
 
 /** Where a repository declares its flow graph, and with it its well-known peers (repo-relative). */
 export const DEFAULT_FLOWS_FILE = 'k8s/flows.yaml';
@@ -46,10 +45,6 @@ export function wellKnownPeers(graph: FlowGraph): WellKnownPeers {
 export function readWellKnownPeers(repoRoot: string, flows: string = DEFAULT_FLOWS_FILE): WellKnownPeers {
   const path = join(repoRoot, flows);
   if (!existsSync(path)) return { serviceAccounts: [], workloads: [] };
-  try {
-    return wellKnownPeers(parseFlowGraph(readFileSync(path, 'utf8'), flows));
-  } catch (error) {
-    if (!(error instanceof ManifestError)) throw error;
-    throw new ManifestInputError(flows, error.detail, `line ${error.source.line}`);
-  }
+  // parseFlowGraph's ManifestError already names `flows` and the line: bad input as it stands.
+  return wellKnownPeers(parseFlowGraph(readFileSync(path, 'utf8'), flows));
 }

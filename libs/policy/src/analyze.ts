@@ -1,7 +1,7 @@
 import { compileCalicoPolicy, readTiers } from './calico-policies';
 import { ConnSet } from './conn-set';
 import { buildEndpoints, type Endpoint } from './endpoints';
-import { FindingLog, type Finding } from './findings';
+import { FindingLog, type AnalysisFinding } from './findings';
 import { subtractIntervals, unionIntervals } from './conn-set';
 import { IPV4_MAX, parseCidr, partitionIpv4, type IpRange } from './ip-set';
 import { httpPortsOf } from './http-ports';
@@ -115,7 +115,7 @@ export interface Analysis {
   readonly istio: IstioLayer;
   /** The source side of L7: what each workload's Sidecar resource lets its app connect to. */
   readonly egress: SidecarEgress;
-  readonly findings: readonly Finding[];
+  readonly findings: readonly AnalysisFinding[];
   readonly policyCount: number;
   /** The endpoint class of a workload. */
   endpointOf(w: Workload): Endpoint;

@@ -23,7 +23,7 @@ export {
   SIDECAR_PORTS,
   type SidecarListener,
 } from './sidecar-listeners';
-export type { Finding } from './findings';
+export type { AnalysisFinding } from './findings';
 export { formatIpRange, parseCidr, type IpRange } from './ip-set';
 export {
   IstioLayer,
@@ -40,10 +40,13 @@ export {
   type Labels,
 } from './label-selector';
 export {
+  apiGroup,
   describeObject,
   ManifestError,
   parseManifests,
+  type KubeObject,
   type ManifestObject,
+  type ObjectMeta,
   type SourceRef,
 } from './manifest-objects';
 export { MESH_DEFAULT_OUTBOUND_MODE, SidecarEgress, type EgressVerdict } from './sidecar-egress';
@@ -79,7 +82,6 @@ export {
 } from './flow-graph';
 export { connectionsToMermaid, flowGraphToMermaid } from './mermaid';
 export {
-  groupOf,
   type PostureCheck,
   type PostureContext,
   type PostureInput,

@@ -7,31 +7,54 @@ export interface SourceRef {
   readonly line: number;
 }
 
-/** A Kubernetes-style object read from a manifest, with its source position. */
-export interface ManifestObject {
+/** The part of every Kubernetes object's metadata that readers use without knowing its kind. */
+export interface ObjectMeta {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  readonly ownerReferences?: ReadonlyArray<{ kind?: string; name?: string; controller?: boolean }>;
+}
+
+/** A Kubernetes object of any kind: the fields beyond these are read by whoever knows the kind. */
+export interface KubeObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: {
-    readonly name?: string;
-    readonly namespace?: string;
-    readonly labels?: Record<string, string>;
-    readonly annotations?: Record<string, string>;
-    readonly ownerReferences?: ReadonlyArray<{ kind?: string; name?: string; controller?: boolean }>;
-  };
+  readonly metadata: ObjectMeta;
   // The rest of the object is untyped on purpose: every reader validates the fields it uses.
   readonly [field: string]: unknown;
+}
+
+/** A Kubernetes object read from a manifest, with its source position. */
+export interface ManifestObject extends KubeObject {
   readonly source: SourceRef;
 }
 
-/** Bad input (invalid YAML, unknown kind, malformed selector, port out of range): the CLI exits 2 on it. */
+/**
+ * Bad input (invalid YAML, unknown kind, malformed selector, port out of range, a file that cannot be read, a
+ * render that fails): the CLI exits 2 on it. The message names the file, the line when it is known, and the
+ * object or place when there is one.
+ */
 export class ManifestError extends Error {
+  override readonly name = 'ManifestError';
+  /** The file, directory or `<stdin>` the input came from. */
+  readonly file: string;
+  /** File and line, when the error is at a known line. */
+  readonly source: SourceRef | undefined;
+
   constructor(
-    readonly source: SourceRef,
+    at: SourceRef | string,
+    /** `Kind namespace/name`, or a place (`Kind at line L`, `line L`, `document N`); '' when there is none. */
     readonly object: string,
     readonly detail: string,
   ) {
-    super(`${source.file}:${source.line}: ${object ? `${object}: ` : ''}${detail}`);
-    this.name = 'ManifestError';
+    super(
+      typeof at === 'string'
+        ? `${at}${object ? ` (${object})` : ''}: ${detail}`
+        : `${at.file}:${at.line}: ${object ? `${object}: ` : ''}${detail}`,
+    );
+    this.file = typeof at === 'string' ? at : at.file;
+    this.source = typeof at === 'string' ? undefined : at;
   }
 }
 
@@ -39,6 +62,11 @@ export class ManifestError extends Error {
 export function describeObject(obj: Pick<ManifestObject, 'kind' | 'metadata'>): string {
   const { name = '<unnamed>', namespace } = obj.metadata ?? {};
   return `${obj.kind} ${namespace ? `${namespace}/` : ''}${name}`;
+}
+
+/** The API group of an apiVersion (`''` for the core group). */
+export function apiGroup(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 }
 
 const LIST_KINDS = /List$/;

@@ -6,7 +6,7 @@ import {
   diffFlows,
   formatConnlist,
   parseFlowGraph,
-  type Finding,
+  type AnalysisFinding,
 } from '@ztmesh/policy';
 import { EXIT, UsageError } from '../exit-codes';
 import { loadManifests } from '../load-manifests';
@@ -22,7 +22,7 @@ export interface AnalyzeCommandOptions {
   readonly layout?: string;
 }
 
-function printFindings(findings: readonly Finding[]): void {
+function printFindings(findings: readonly AnalysisFinding[]): void {
   for (const f of findings) {
     const where = f.source ? `${f.source.file}:${f.source.line}: ` : '';
     process.stderr.write(
@@ -87,7 +87,7 @@ export async function runAnalyze(input: string, options: AnalyzeCommandOptions):
       `${diff.match ? 'MATCH' : 'DRIFT'}: ${diff.blocked.length} blocked, ${diff.overPermissive.length} over-permissive, ${diff.probes.filter((p) => !p.denied).length} probes get through\n`,
     );
   }
-  return diff.match ? EXIT.ok : EXIT.drift;
+  return diff.match ? EXIT.ok : EXIT.failed;
 }
 
 /** `ztctl analyze <file|dir|kustomize dir|->`. */

@@ -1,5 +1,6 @@
 import { KubeError, type KubeClient, type LiveObject } from '@ztmesh/kube';
 import { PROBE_POD_LABEL } from '@ztmesh/policy';
+import { SIGNAL_EXIT, type StopSignal } from '../exit-codes';
 import { judgeProbe, parseProbeVerdict, probePod, type PlannedProbe, type ProbeRow } from './verify-probes';
 
 /** The probe's own limit for connecting and getting an answer (inside the pod, well below --probe-timeout). */
@@ -229,9 +230,9 @@ export interface ProbeClusterOptions extends Omit<RunProbesOptions, 'client' | '
 /** What probeCluster did: the matrix, or the signal that interrupted it; and how many probe pods it deleted. */
 export type ProbeClusterOutcome =
   | { readonly rows: ProbeMatrixRow[]; readonly deleted: number }
-  | { readonly interrupted: NodeJS.Signals; readonly deleted: number };
+  | { readonly interrupted: StopSignal; readonly deleted: number };
 
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+const SIGNALS = Object.keys(SIGNAL_EXIT) as StopSignal[];
 
 /**
  * runProbes with its pods always deleted: after the matrix, on any error, at the run's deadline, and on SIGINT or
@@ -269,7 +270,7 @@ export async function probeCluster(options: ProbeClusterOptions): Promise<ProbeC
   } finally {
     for (const signal of SIGNALS) process.off(signal, onSignal);
   }
-  const reason = interrupt.signal.reason as { signal?: NodeJS.Signals } | undefined;
+  const reason = interrupt.signal.reason as { signal?: StopSignal } | undefined;
   if (interrupt.signal.aborted && reason?.signal) return { interrupted: reason.signal, deleted };
   if (rows === undefined) throw failure;
   return { rows, deleted };

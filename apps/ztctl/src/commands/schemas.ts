@@ -38,7 +38,7 @@ export function createSchemasCommand(): Command {
       } catch (error) {
         if (!(error instanceof SchemaFetchError)) throw error;
         process.stderr.write(`ztctl schemas fetch: error: ${error.message}\n`);
-        process.exitCode = EXIT.drift;
+        process.exitCode = EXIT.failed;
       }
     });
   schemas
@@ -58,7 +58,7 @@ export function createSchemasCommand(): Command {
           `ztctl schemas path: no upstream schemas in ${lookup.looked.join(' or ')}; run \`ztctl schemas fetch\` ` +
             `(it stores them in ${upstreamSchemasCacheDir()})\n`,
         );
-        process.exitCode = EXIT.drift;
+        process.exitCode = EXIT.failed;
       }
     });
   return schemas;

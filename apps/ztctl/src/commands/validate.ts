@@ -4,11 +4,12 @@ import { Command } from 'commander';
 import {
   findKubectl,
   formatReport,
-  ManifestInputError,
-  reportExitCode,
+  reportPassed,
   validateRepo,
   type ValidationReport,
 } from '@ztmesh/manifests';
+import { ManifestError } from '@ztmesh/policy';
+import { EXIT } from '../exit-codes';
 
 /** Options of `ztctl validate`. */
 export interface ValidateCommandOptions {
@@ -49,7 +50,7 @@ export async function runValidate(
   const targets = options.target && options.target.length > 0 ? options.target : undefined;
   const bad = (message: string) => {
     io.stderr(`ztctl validate: error: ${message}\n`);
-    return 2;
+    return EXIT.badInput;
   };
   // Nothing to validate is bad input, never a pass.
   if (!targets && !existsSync(join(repoRoot, 'k8s'))) {
@@ -75,7 +76,7 @@ export async function runValidate(
       kubectl: options.kubectl,
     });
   } catch (error) {
-    if (!(error instanceof ManifestInputError)) throw error;
+    if (!(error instanceof ManifestError)) throw error;
     return bad(error.message);
   }
   if (report.targets.length === 0 && report.skipped.length === 0) return bad('no targets to validate');
@@ -87,7 +88,7 @@ export async function runValidate(
   } else {
     io.stdout(`${formatReport(report, judged)}\n`);
   }
-  return reportExitCode(report, judged);
+  return reportPassed(report, judged) ? EXIT.ok : EXIT.failed;
 }
 
 /** `ztctl validate`: render every overlay and k8s/tests combination, validate schemas strictly, cross-check. */

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { constants } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
@@ -16,7 +15,7 @@ import {
   type ManifestObject,
   type PostureResult,
 } from '@ztmesh/policy';
-import { EXIT, UsageError } from '../exit-codes';
+import { EXIT, SIGNAL_EXIT, UsageError } from '../exit-codes';
 import { fitTable, wrapLine } from '../fit-table';
 import { loadManifests } from '../load-manifests';
 import { probeCluster, type ProbeMatrixRow } from './run-probes';
@@ -197,7 +196,7 @@ export async function runVerify(options: VerifyCommandOptions): Promise<number> 
       process.stderr.write(
         `ztctl: interrupted by ${outcome.interrupted}: deleted ${outcome.deleted} probe pods (label ztmesh.dev/probe=${runId})\n`,
       );
-      return 128 + constants.signals[outcome.interrupted];
+      return SIGNAL_EXIT[outcome.interrupted];
     }
     probes = { runId, image, rows: outcome.rows, skipped: plan.skipped };
   }
@@ -211,7 +210,7 @@ export async function runVerify(options: VerifyCommandOptions): Promise<number> 
     process.stdout.write(
       `${[renderPostureTable(results), ...(probes ? [renderProbeTable(rows, probes.skipped)] : []), summaryLine(results, rows)].join('\n')}\n`,
     );
-  return failed ? EXIT.drift : EXIT.ok;
+  return failed ? EXIT.failed : EXIT.ok;
 }
 
 /** `ztctl verify`: is the live cluster zero-trust right now? */

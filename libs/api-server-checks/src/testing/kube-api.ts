@@ -7,7 +7,7 @@ import {
   ServerConfiguration,
 } from '@kubernetes/client-node';
 import { createKubeClient, type KubeClient, type LiveObject } from '@ztmesh/kube';
-import type { ManifestObject } from '@ztmesh/manifests';
+import type { RenderedObject } from '@ztmesh/manifests';
 
 /** What one server-side apply returned: the object as the server has it (or would, dry run) and its warnings. */
 export interface Applied {
@@ -29,7 +29,7 @@ export interface KubeApi extends KubeClient {
    * Server-side apply of one object with strict field validation (as `kubectl apply --server-side
    * --validate=strict`); rejects with the server's own message (e.g. a CEL rule's) and HTTP status.
    */
-  apply(object: ManifestObject | Record<string, unknown>, options: ApplyOptions): Promise<Applied>;
+  apply(object: RenderedObject | Record<string, unknown>, options: ApplyOptions): Promise<Applied>;
 }
 
 /** Each request's limit: generous, since the suites share two busy cores. */
@@ -45,7 +45,7 @@ export function createKubeApi(kubeconfig: string): KubeApi {
   const config = new KubeConfig();
   config.loadFromFile(kubeconfig);
   const discovery = {}; // one REST mapping cache for every apply
-  const apply = async (object: ManifestObject | Record<string, unknown>, options: ApplyOptions) => {
+  const apply = async (object: RenderedObject | Record<string, unknown>, options: ApplyOptions) => {
     const seen: { text?: string; warnings: string[] } = { warnings: [] };
     const api = new KubernetesObjectApi(
       createConfiguration({
@@ -74,7 +74,7 @@ export function createKubeApi(kubeconfig: string): KubeApi {
       }),
     );
     (api as unknown as { apiVersionResourceCache: object }).apiVersionResourceCache = discovery;
-    const header = object as ManifestObject;
+    const header = object as RenderedObject;
     try {
       await api.patch(
         header,

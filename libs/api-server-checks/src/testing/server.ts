@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import {
   discoverTargets,
-  objectRef,
   renderKustomization,
   strictManifestObjects,
-  type ManifestObject,
+  type RenderedObject,
 } from '@ztmesh/manifests';
+import { apiGroup } from '@ztmesh/policy';
 import { createKubectl, REPO_ROOT, useControlPlane, type Kubectl } from '@ztmesh/test-support';
 import { createKubeApi, type KubeApi } from './kube-api';
 
@@ -47,7 +47,7 @@ export function serverUnderTest(): {
 export const TARGETS = discoverTargets(REPO_ROOT);
 
 /** The objects `kubectl kustomize` renders for the repo-relative `target`. */
-export async function renderedObjects(target: string): Promise<ManifestObject[]> {
+export async function renderedObjects(target: string): Promise<RenderedObject[]> {
   return strictManifestObjects(
     await renderKustomization(join(REPO_ROOT, target), { displayPath: target }),
     target,
@@ -55,17 +55,11 @@ export async function renderedObjects(target: string): Promise<ManifestObject[]>
 }
 
 /** `kind/name` with `-n namespace` where namespaced: how kubectl names one object. */
-export function kubectlRef(object: ManifestObject): string[] {
-  const ref =
-    `${object.kind}.${object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : ''}`.replace(
-      /\.$/,
-      '',
-    );
+export function kubectlRef(object: RenderedObject): string[] {
+  const ref = `${object.kind}.${apiGroup(object.apiVersion)}`.replace(/\.$/, '');
   const namespace = object.metadata.namespace;
   return [...(namespace ? ['-n', namespace] : []), `${ref}/${object.metadata.name}`];
 }
-
-export { objectRef };
 
 /** Polls `probe` until it returns a value other than undefined, or fails with `what` after `timeoutMs`. */
 export async function eventually<T>(

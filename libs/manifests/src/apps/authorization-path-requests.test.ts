@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { podTemplates } from '../checks/pod-templates';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { appFixture, type Loose } from '../testing/fixtures';
 import { authorizationPathRequests } from './authorization-path-requests';
 
-function policy(spec: Loose, namespace = 'webapp'): ManifestObject {
+function policy(spec: Loose, namespace = 'webapp'): RenderedObject {
   return {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
@@ -16,7 +16,7 @@ function policy(spec: Loose, namespace = 'webapp'): ManifestObject {
 const selector = { matchLabels: { app: 'backend' } };
 
 describe('authorizationPathRequests', () => {
-  it.each<[string, ManifestObject, string[]]>([
+  it.each<[string, RenderedObject, string[]]>([
     [
       'exact GET paths on the named port, not wildcards',
       policy({

@@ -1,8 +1,8 @@
-import { matchesLabelSelector } from '@ztmesh/policy';
+import { describeObject, matchesLabelSelector } from '@ztmesh/policy';
 import { AUTHORIZATION_PATH_USE } from '../checks/authz-paths';
 import { findContainerPort } from '../checks/pod-templates';
 import { serviceEnvNumber } from '../checks/workload-hygiene';
-import { objectRef, type ManifestObject } from '../manifest-object';
+import { type RenderedObject } from '../rendered-object';
 import type { RouteRequestProvider } from './observe-routes';
 
 interface AuthorizationPolicySpec {
@@ -16,7 +16,7 @@ interface AuthorizationPolicySpec {
  * the containers of the pods each policy selects (its own namespace), on the policy's ports or, when it names
  * none, on every container port but the metrics port. Wildcard paths and other methods are not requested.
  */
-export function authorizationPathRequests(objects: readonly ManifestObject[]): RouteRequestProvider {
+export function authorizationPathRequests(objects: readonly RenderedObject[]): RouteRequestProvider {
   const policies = objects.filter(
     (object) => object.kind === 'AuthorizationPolicy' && object.apiVersion.startsWith('security.istio.io/'),
   );
@@ -49,7 +49,12 @@ export function authorizationPathRequests(objects: readonly ManifestObject[]): R
           return operation.paths
             .filter((path) => !path.includes('*'))
             .flatMap((path) =>
-              ports.map((port) => ({ use: AUTHORIZATION_PATH_USE, path, port, owner: objectRef(policy) })),
+              ports.map((port) => ({
+                use: AUTHORIZATION_PATH_USE,
+                path,
+                port,
+                owner: describeObject(policy),
+              })),
             );
         }),
       );

@@ -2,13 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { describeObject } from '@ztmesh/policy';
 import type { IContainer } from 'kubernetes-models/v1';
 import type { RouteObservation } from '../checks/cross-check';
 import { imageName } from '../checks/images';
 import { envValue, findContainerPort, type PodTemplate } from '../checks/pod-templates';
 import { PROBE_FIELDS } from '../checks/port-references';
 import { serviceEnvNumber } from '../checks/workload-hygiene';
-import { objectRef } from '../manifest-object';
 
 /** Options for createRouteObserver. */
 export interface RouteObserverOptions {
@@ -104,7 +104,7 @@ export function createRouteObserver(options: RouteObserverOptions): RouteObserve
             pending.push(
               app.then((running) =>
                 ask(running, container, request, options.requestTimeoutMs ?? 5_000).then((result) => ({
-                  owner: request.owner ?? objectRef(template.owner),
+                  owner: request.owner ?? describeObject(template.owner),
                   container: container.name,
                   use: request.use,
                   path: request.path,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { findKubectl, renderKustomization } from '../render/render-kustomization';
 import { strictManifestObjects } from '../strict-manifest-objects';
 import { discoverTargets } from '../validate-repo';
@@ -41,7 +41,7 @@ const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name:
 const run = (objects: object[]) =>
   applyOrderCheck.run({
     target: 'fixture',
-    objects: objects as ManifestObject[],
+    objects: objects as RenderedObject[],
     externalServiceAccounts: REPO_PEERS.serviceAccounts,
   });
 
@@ -89,9 +89,9 @@ describe('apply-order', () => {
   });
 
   it('reads the tier of Calico policies only (default when absent)', () => {
-    expect(policyTier(tiered as ManifestObject)).toBe('ztmesh-identity');
-    expect(policyTier({ ...tiered, spec: {} } as ManifestObject)).toBe('default');
-    expect(policyTier(kubernetesPolicy as ManifestObject)).toBeUndefined();
+    expect(policyTier(tiered as RenderedObject)).toBe('ztmesh-identity');
+    expect(policyTier({ ...tiered, spec: {} } as RenderedObject)).toBe('default');
+    expect(policyTier(kubernetesPolicy as RenderedObject)).toBeUndefined();
   });
 });
 

@@ -1,4 +1,5 @@
-import { apiGroup, objectRef, type ManifestObject } from '../manifest-object';
+import { apiGroup, describeObject } from '@ztmesh/policy';
+import { type RenderedObject } from '../rendered-object';
 import { findingOf, type CrossCheck } from './cross-check';
 
 /** Calico policy kinds that name a tier (`spec.tier`, `default` when absent). */
@@ -27,7 +28,7 @@ const WORKLOAD_KINDS = new Set([
 ]);
 
 /** The tier a Calico policy belongs to, or undefined for an object that is not a tiered Calico policy. */
-export function policyTier(object: ManifestObject): string | undefined {
+export function policyTier(object: RenderedObject): string | undefined {
   if (apiGroup(object.apiVersion) !== 'projectcalico.org' || !TIERED_KINDS.has(object.kind)) return undefined;
   const tier = (object.spec as { tier?: unknown } | undefined)?.tier;
   return typeof tier === 'string' && tier !== '' ? tier : 'default';
@@ -66,7 +67,7 @@ export const applyOrderCheck: CrossCheck = {
             'apply-order',
             context,
             object,
-            `renders before ${objectRef(context.objects[policyAt])}: it would start unguarded ` +
+            `renders before ${describeObject(context.objects[policyAt])}: it would start unguarded ` +
               '(order the render with sortOptions in the top kustomization: docs/adr/0040-*)',
           ),
         );
@@ -78,7 +79,7 @@ export const applyOrderCheck: CrossCheck = {
             'apply-order',
             context,
             object,
-            `renders before ${objectRef(context.objects[at])}: ${why}, so a first \`kubectl apply -k\` fails ` +
+            `renders before ${describeObject(context.objects[at])}: ${why}, so a first \`kubectl apply -k\` fails ` +
               '(order the render with sortOptions in the top kustomization: docs/adr/0040-*)',
           ),
         );
@@ -88,7 +89,7 @@ export const applyOrderCheck: CrossCheck = {
   },
 };
 
-function prerequisiteKey(object: ManifestObject): string | undefined {
+function prerequisiteKey(object: RenderedObject): string | undefined {
   if (object.kind === 'Namespace' && object.apiVersion === 'v1') return `Namespace/${object.metadata.name}`;
   if (object.kind === 'Tier' && apiGroup(object.apiVersion) === 'projectcalico.org')
     return `Tier/${object.metadata.name}`;
@@ -99,7 +100,7 @@ function prerequisiteKey(object: ManifestObject): string | undefined {
   return undefined;
 }
 
-function prerequisites(object: ManifestObject): Array<{ key: string; why: string }> {
+function prerequisites(object: RenderedObject): Array<{ key: string; why: string }> {
   const out: Array<{ key: string; why: string }> = [];
   if (object.metadata.namespace)
     out.push({

@@ -1,5 +1,5 @@
-import type { ManifestObject } from '../manifest-object';
-import { objectRef } from '../manifest-object';
+import { describeObject } from '@ztmesh/policy';
+import type { RenderedObject } from '../rendered-object';
 
 /** One problem a cross-check found: which check, in which rendered target, on which object, and what. */
 export interface Finding {
@@ -54,7 +54,7 @@ export interface ExternalWorkload {
 /** Everything a cross-check may look at; checks are pure functions of it. */
 export interface CheckContext {
   readonly target: string;
-  readonly objects: readonly ManifestObject[];
+  readonly objects: readonly RenderedObject[];
   /** Artifacts of skaffold.yaml; absent when the repo has no skaffold.yaml. */
   readonly skaffoldArtifacts?: readonly SkaffoldArtifact[];
   /** Route observations for this target's workloads; absent when the apps were not started. */
@@ -77,13 +77,13 @@ export interface CrossCheck {
 export function findingOf(
   check: string,
   context: Pick<CheckContext, 'target'>,
-  object: Pick<ManifestObject, 'kind' | 'metadata'> | string,
+  object: Pick<RenderedObject, 'kind' | 'metadata'> | string,
   message: string,
 ): Finding {
   return {
     check,
     target: context.target,
-    object: typeof object === 'string' ? object : objectRef(object),
+    object: typeof object === 'string' ? object : describeObject(object),
     message,
   };
 }

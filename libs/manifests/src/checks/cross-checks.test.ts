@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { appFixture, firstContainer, pick, podSpec } from '../testing/fixtures';
 import type { CheckContext, CrossCheck, RouteObservation, SkaffoldArtifact } from './cross-check';
 import { AUTHORIZATION_PATH_USE, authorizationPathsCheck } from './authz-paths';
@@ -27,7 +27,7 @@ const servedRoutes: RouteObservation[] = [
   },
 ];
 
-function contextOf(objects: ManifestObject[], overrides: Partial<CheckContext> = {}): CheckContext {
+function contextOf(objects: RenderedObject[], overrides: Partial<CheckContext> = {}): CheckContext {
   return {
     target: 'fixture',
     objects,
@@ -42,7 +42,7 @@ interface BadCase {
   readonly name: string;
   readonly check: CrossCheck;
   /** Breaks the good fixture (or returns a context override). */
-  readonly breakIt: (objects: ManifestObject[]) => Partial<CheckContext> | void;
+  readonly breakIt: (objects: RenderedObject[]) => Partial<CheckContext> | void;
   readonly finding: RegExp;
 }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { findKubectl, renderKustomization } from '../render/render-kustomization';
 import { strictManifestObjects } from '../strict-manifest-objects';
 import { REPO_PEERS } from '../testing/fixtures';
@@ -10,7 +10,7 @@ const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 const kubectl = findKubectl();
 if (!kubectl.available) console.warn(`SKIPPED rendered envoyfilter-order test: ${kubectl.reason}`);
 
-function envoyFilter(operation: string, subFilter?: string, context = 'SIDECAR_INBOUND'): ManifestObject {
+function envoyFilter(operation: string, subFilter?: string, context = 'SIDECAR_INBOUND'): RenderedObject {
   return {
     apiVersion: 'networking.istio.io/v1alpha3',
     kind: 'EnvoyFilter',
@@ -34,23 +34,23 @@ function envoyFilter(operation: string, subFilter?: string, context = 'SIDECAR_I
         },
       ],
     },
-  } as ManifestObject;
+  } as RenderedObject;
 }
 
-const run = (objects: ManifestObject[]) =>
+const run = (objects: RenderedObject[]) =>
   envoyFilterOrderCheck
     .run({ target: 'fixture', objects, externalServiceAccounts: REPO_PEERS.serviceAccounts })
     .map((finding) => finding.message);
 
 describe('envoyfilter-order', () => {
-  it.each<[string, ManifestObject]>([
+  it.each<[string, RenderedObject]>([
     ['INSERT_AFTER the RBAC filter', envoyFilter('INSERT_AFTER', 'envoy.filters.http.rbac')],
     ['an outbound patch (not judged)', envoyFilter('INSERT_FIRST', undefined, 'SIDECAR_OUTBOUND')],
   ])('GIVEN %s THEN no finding', (_name, object) => {
     expect(run([object])).toEqual([]);
   });
 
-  it.each<[string, ManifestObject, RegExp]>([
+  it.each<[string, RenderedObject, RegExp]>([
     [
       'INSERT_BEFORE with no subFilter (the front of the chain)',
       envoyFilter('INSERT_BEFORE'),
@@ -83,7 +83,7 @@ describe('envoyfilter-order', () => {
     async () => {
       const target = 'k8s/overlays/zero-trust';
       const objects = strictManifestObjects(await renderKustomization(join(REPO_ROOT, target)), target);
-      const filter = objects.find((object) => object.kind === 'EnvoyFilter') as ManifestObject & {
+      const filter = objects.find((object) => object.kind === 'EnvoyFilter') as RenderedObject & {
         spec: {
           configPatches: Array<{
             match: { listener: { filterChain: { filter: { subFilter?: { name: string } } } } };

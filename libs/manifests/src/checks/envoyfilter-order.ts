@@ -1,4 +1,4 @@
-import { apiGroup } from '../manifest-object';
+import { apiGroup } from '@ztmesh/policy';
 import { findingOf, type CrossCheck, type Finding } from './cross-check';
 
 /** The HTTP filter that enforces Istio's AuthorizationPolicy in a proxy's HTTP connection manager. */

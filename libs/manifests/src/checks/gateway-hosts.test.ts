@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { findKubectl, renderKustomization } from '../render/render-kustomization';
 import { strictManifestObjects } from '../strict-manifest-objects';
 import { REPO_PEERS } from '../testing/fixtures';
@@ -16,22 +16,22 @@ const gateway = (hosts: string[]) =>
     kind: 'Gateway',
     metadata: { name: 'webapp', namespace: 'webapp' },
     spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80 }, hosts }] },
-  }) as unknown as ManifestObject;
+  }) as unknown as RenderedObject;
 const virtualService = (hosts: string[], gateways = ['webapp']) =>
   ({
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
     metadata: { name: 'frontend', namespace: 'webapp' },
     spec: { hosts, gateways },
-  }) as unknown as ManifestObject;
+  }) as unknown as RenderedObject;
 
-const run = (objects: ManifestObject[]) =>
+const run = (objects: RenderedObject[]) =>
   gatewayHostsCheck
     .run({ target: 'fixture', objects, externalServiceAccounts: REPO_PEERS.serviceAccounts })
     .map((finding) => `${finding.object}: ${finding.message}`);
 
 describe('gateway-hosts', () => {
-  it.each<[string, ManifestObject[]]>([
+  it.each<[string, RenderedObject[]]>([
     ['one named host on both', [gateway(['ztmesh.local']), virtualService(['ztmesh.local'])]],
     ['a namespaced Gateway host', [gateway(['webapp/ztmesh.local']), virtualService(['ztmesh.local'])]],
     ['a mesh-only VirtualService (not judged)', [virtualService(['*'], ['mesh'])]],
@@ -39,7 +39,7 @@ describe('gateway-hosts', () => {
     expect(run(objects)).toEqual([]);
   });
 
-  it.each<[string, ManifestObject[], string[]]>([
+  it.each<[string, RenderedObject[], string[]]>([
     [
       "`*` on both (the stack's old claim)",
       [gateway(['*']), virtualService(['*'])],

@@ -1,4 +1,4 @@
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { type CheckContext, type CrossCheck, type Finding, findingOf } from './cross-check';
 import { namespaceOf, ofKind, serviceForHost, type ServiceSpec } from './object-queries';
 
@@ -49,7 +49,7 @@ export const meshHostsCheck: CrossCheck = {
     });
     const declaredByEntry = (host: string, ns: string) =>
       entries.some((entry) => entry.visibleIn(ns) && entry.hosts.includes(host));
-    const checkHost = (object: ManifestObject, what: string, host: string, port?: number) => {
+    const checkHost = (object: RenderedObject, what: string, host: string, port?: number) => {
       if (host.includes('*')) return;
       if (declaredByEntry(host, namespaceOf(object))) return;
       if (isExternalWorkloadHost(host, namespaceOf(object), externalWorkloads)) return;

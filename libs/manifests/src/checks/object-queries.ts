@@ -1,5 +1,5 @@
 import { calicoServiceAccountLabels } from '@ztmesh/policy';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import type { CheckContext } from './cross-check';
 
 /** The spec fields of a Service the checks read. */
@@ -13,14 +13,14 @@ export function ofKind(
   context: Pick<CheckContext, 'objects'>,
   kind: string,
   group?: string,
-): ManifestObject[] {
+): RenderedObject[] {
   return context.objects.filter(
     (object) => object.kind === kind && (group === undefined || object.apiVersion.startsWith(`${group}/`)),
   );
 }
 
 /** The object's namespace (`default` when it sets none). */
-export function namespaceOf(object: ManifestObject): string {
+export function namespaceOf(object: RenderedObject): string {
   return object.metadata.namespace ?? 'default';
 }
 
@@ -48,8 +48,8 @@ export function existingServiceAccounts(
 export function serviceForHost(
   host: string,
   namespace: string,
-  services: readonly ManifestObject[],
-): ManifestObject | undefined {
+  services: readonly RenderedObject[],
+): RenderedObject | undefined {
   const parts = host.split('.');
   const [name, hostNamespace] = [parts[0], parts[1] ?? namespace];
   if (

@@ -1,9 +1,9 @@
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 
 /** A pod template found in a workload object (or a bare Pod), with the namespace and labels its pods get. */
 export interface PodTemplate {
-  readonly owner: ManifestObject;
+  readonly owner: RenderedObject;
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
@@ -16,7 +16,7 @@ interface TemplateHolder {
 }
 
 /** Every pod template among `objects`: Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, Pods. */
-export function podTemplates(objects: readonly ManifestObject[]): PodTemplate[] {
+export function podTemplates(objects: readonly RenderedObject[]): PodTemplate[] {
   const templates: PodTemplate[] = [];
   for (const object of objects) {
     const holder = templateHolder(object);
@@ -32,7 +32,7 @@ export function podTemplates(objects: readonly ManifestObject[]): PodTemplate[] 
   return templates;
 }
 
-function templateHolder(object: ManifestObject): TemplateHolder | undefined {
+function templateHolder(object: RenderedObject): TemplateHolder | undefined {
   const spec = object.spec as
     { template?: TemplateHolder; jobTemplate?: { spec?: { template?: TemplateHolder } } } | undefined;
   switch (object.kind) {

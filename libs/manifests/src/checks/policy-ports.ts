@@ -11,7 +11,7 @@ import {
   type ManifestObject as PolicyObject,
   type Workload,
 } from '@ztmesh/policy';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import type { CalicoPolicySpec } from './calico-policy';
 import { type CrossCheck, type ExternalWorkload, type Finding, findingOf } from './cross-check';
 import { namespaceOf, ofKind } from './object-queries';
@@ -45,7 +45,7 @@ export const policyPortsCheck: CrossCheck = {
     const selection = createPolicySelection(context.objects.map(sourced(context.target)), workloads);
     const findings: Finding[] = [];
     const checkPorts = (
-      object: ManifestObject,
+      object: RenderedObject,
       what: string,
       ports: readonly (number | string)[],
       selected: readonly Workload[],
@@ -66,7 +66,7 @@ export const policyPortsCheck: CrossCheck = {
         }
       }
     };
-    const compiled = (policy: ManifestObject): CompiledPolicy | undefined => {
+    const compiled = (policy: RenderedObject): CompiledPolicy | undefined => {
       try {
         return selection.compile(sourced(context.target)(policy));
       } catch (error) {
@@ -137,7 +137,7 @@ export const policyPortsCheck: CrossCheck = {
 };
 
 /** The workloads the analyzer reads from one object; one it rejects (a bad port) is the schema check's to report. */
-function workloadsOf(object: ManifestObject): Workload[] {
+function workloadsOf(object: RenderedObject): Workload[] {
   try {
     return extractWorkloads([sourced('')(object)], 'default');
   } catch (error) {
@@ -162,7 +162,7 @@ function externalWorkload(workload: ExternalWorkload): Workload {
 }
 
 /** An object as the analyzer reads it: rendered objects carry no line, so only the target names where it is. */
-function sourced(target: string): (object: ManifestObject) => PolicyObject {
+function sourced(target: string): (object: RenderedObject) => PolicyObject {
   return (object) => ({ ...object, source: { file: target, line: 0 } });
 }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { findKubectl, renderKustomization } from '../render/render-kustomization';
 import { strictManifestObjects } from '../strict-manifest-objects';
 import { appFixture, pick, podSpec } from '../testing/fixtures';
@@ -13,7 +13,7 @@ const kubectl = findKubectl();
 if (!kubectl.available) console.warn(`SKIPPED rendered shutdown-budget tests: ${kubectl.reason}`);
 
 /** The fixture app in an injected namespace, its proxy draining for `drain`, with a grace period of `grace` s. */
-function meshApp(drain: string | undefined, grace: number): ManifestObject[] {
+function meshApp(drain: string | undefined, grace: number): RenderedObject[] {
   const objects = appFixture();
   pick(objects, 'Namespace').metadata.labels = { 'istio-injection': 'enabled' };
   podSpec(objects).terminationGracePeriodSeconds = grace;
@@ -23,14 +23,14 @@ function meshApp(drain: string | undefined, grace: number): ManifestObject[] {
   return objects;
 }
 
-const run = (objects: ManifestObject[]) =>
+const run = (objects: RenderedObject[]) =>
   shutdownBudgetCheck
     .run({ target: 'fixture', objects, externalServiceAccounts: REPO_PEERS.serviceAccounts })
     .map((finding) => finding.message);
 
 describe('shutdown-budget', () => {
   // The fixture's app: SHUTDOWN_DELAY_MS 5 s + SHUTDOWN_DRAIN_TIMEOUT_MS 15 s (defaults) + 1 s log flush.
-  it.each<[string, ManifestObject[], RegExp[]]>([
+  it.each<[string, RenderedObject[], RegExp[]]>([
     ['no sidecar, grace 30 s', appFixture(), []],
     ['a sidecar draining 20 s, grace 60 s (21 + 20 + 5 <= 60)', meshApp('20s', 60), []],
     [

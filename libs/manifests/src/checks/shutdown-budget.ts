@@ -1,6 +1,6 @@
 import { LOG_FLUSH_LIMIT_MS } from '@ztmesh/service-kit';
 import { parse } from 'yaml';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { type CrossCheck, type Finding, findingOf } from './cross-check';
 import { durationMs } from './idle-timeout';
 import { podTemplates, type PodTemplate } from './pod-templates';
@@ -29,7 +29,7 @@ export interface ShutdownBudget {
  * for injection and the template does not opt out; the proxy's drain is `terminationDrainDuration` in the
  * `proxy.istio.io/config` annotation (Istio's 5 s default when unset).
  */
-export function shutdownBudget(template: PodTemplate, objects: readonly ManifestObject[]): ShutdownBudget {
+export function shutdownBudget(template: PodTemplate, objects: readonly RenderedObject[]): ShutdownBudget {
   const appDrainMs = Math.max(
     0,
     ...template.spec.containers.map(
@@ -46,7 +46,7 @@ export function shutdownBudget(template: PodTemplate, objects: readonly Manifest
   };
 }
 
-function injectsSidecar(template: PodTemplate, objects: readonly ManifestObject[]): boolean {
+function injectsSidecar(template: PodTemplate, objects: readonly RenderedObject[]): boolean {
   const setting =
     template.labels['sidecar.istio.io/inject'] ?? template.annotations['sidecar.istio.io/inject'];
   if (setting !== undefined) return setting === 'true';

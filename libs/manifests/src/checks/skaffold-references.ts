@@ -1,4 +1,4 @@
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import type { Finding } from './cross-check';
 import { imageName } from './images';
 import { allContainers, podTemplates } from './pod-templates';
@@ -61,7 +61,7 @@ export function skaffoldDeployments(document: SkaffoldManifestsDocument): Skaffo
  */
 export function skaffoldReferenceFindings(
   deployments: readonly SkaffoldDeployment[],
-  rendered: ReadonlyMap<string, readonly ManifestObject[]>,
+  rendered: ReadonlyMap<string, readonly RenderedObject[]>,
   exists: (path: string) => boolean,
 ): Finding[] {
   const findings: Finding[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { REPO_PEERS } from '../testing/fixtures';
 import { tierOrderCheck } from './tier-order';
 
@@ -9,9 +9,9 @@ const tier = (order: unknown) =>
     kind: 'Tier',
     metadata: { name: 'ztmesh-identity' },
     spec: order === undefined ? { defaultAction: 'Deny' } : { order, defaultAction: 'Deny' },
-  }) as unknown as ManifestObject;
+  }) as unknown as RenderedObject;
 
-const run = (objects: ManifestObject[]) =>
+const run = (objects: RenderedObject[]) =>
   tierOrderCheck
     .run({ target: 'fixture', objects, externalServiceAccounts: REPO_PEERS.serviceAccounts })
     .map((finding) => `${finding.object}: ${finding.message}`);

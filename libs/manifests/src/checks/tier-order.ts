@@ -1,4 +1,4 @@
-import { apiGroup } from '../manifest-object';
+import { apiGroup } from '@ztmesh/policy';
 import { findingOf, type CrossCheck, type Finding } from './cross-check';
 
 /** Order of the tier Calico 3.32 creates for cluster administrators' policy (kube-admin; ClusterNetworkPolicy). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { appFixture, pick, REPO_PEERS } from '../testing/fixtures';
 import type { CheckContext, CrossCheck } from './cross-check';
 import { authorizationPrincipalsCheck } from './authz-principals';
@@ -9,7 +9,7 @@ import { meshHostsCheck } from './mesh-hosts';
 import { policyPortsCheck } from './policy-ports';
 
 /** frontend and backend, plus one object of each zero-trust kind the checks read, all consistent. */
-function meshFixture(): ManifestObject[] {
+function meshFixture(): RenderedObject[] {
   const objects = [
     ...appFixture('backend', 5000),
     ...appFixture('frontend', 8080).filter((object) => object.kind !== 'Namespace'),
@@ -171,7 +171,7 @@ function meshFixture(): ManifestObject[] {
   ];
   // The frontend's Service port is 8080 in the fixture (its containers' port), so a VirtualService may name it.
   pick(objects, 'Service', 'frontend').spec.ports[0].port = 8080;
-  return [...objects, ...(policies as unknown as ManifestObject[])];
+  return [...objects, ...(policies as unknown as RenderedObject[])];
 }
 
 const EXTERNAL = [
@@ -179,21 +179,21 @@ const EXTERNAL = [
   { namespace: 'istio-system', name: 'prometheus' },
 ];
 
-const context = (objects: ManifestObject[]): CheckContext => ({
+const context = (objects: RenderedObject[]): CheckContext => ({
   target: 'fixture',
   objects,
   externalServiceAccounts: EXTERNAL,
   externalWorkloads: REPO_PEERS.workloads,
 });
 
-const find = (objects: ManifestObject[], kind: string, name: string, group = '') =>
+const find = (objects: RenderedObject[], kind: string, name: string, group = '') =>
   pick(
     objects.filter((object) => object.apiVersion.startsWith(group)),
     kind,
     name,
   );
 
-const badCases: [string, CrossCheck, (objects: ManifestObject[]) => void, RegExp][] = [
+const badCases: [string, CrossCheck, (objects: RenderedObject[]) => void, RegExp][] = [
   [
     'a principal whose ServiceAccount does not exist',
     authorizationPrincipalsCheck,
@@ -428,7 +428,7 @@ describe('durationMs', () => {
 
 describe('mesh-hosts: external hosts and the egress gateway', () => {
   /** The fixture plus a ServiceEntry for api.example.com (exported as given) and the routes that use it. */
-  function withEgress(exportTo?: string[]): ManifestObject[] {
+  function withEgress(exportTo?: string[]): RenderedObject[] {
     const objects = meshFixture();
     objects.push(
       {

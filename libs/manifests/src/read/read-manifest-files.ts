@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { ManifestInputError } from '../manifest-input-error';
+import { ManifestError } from '@ztmesh/policy';
 
 /**
  * The most manifest text one run reads (files, a render or stdin together): 64 MiB. Above it the reader refuses
@@ -73,7 +73,7 @@ function firstInvalidUtf8(bytes: Buffer): number {
 /**
  * Reads one manifest file as UTF-8 text, refusing before it opens anything that is not a regular file (a FIFO or
  * device would block or never end), a file larger than the budget, and bytes that are not UTF-8. Every refusal is
- * a ManifestInputError naming the file (and the line, for bad bytes).
+ * a ManifestError naming the file (and the line, for bad bytes).
  */
 export function readManifestFile(path: string, options: ReadManifestOptions = {}): string {
   const display = options.displayPath ?? path;
@@ -83,14 +83,14 @@ export function readManifestFile(path: string, options: ReadManifestOptions = {}
     // stat, not lstat: a symbolic link given by name is what the user asked for; its target must be a file.
     stats = statSync(path);
   } catch (error) {
-    throw new ManifestInputError(display, fsReason(error));
+    throw new ManifestError(display, '', fsReason(error));
   }
-  if (!stats.isFile()) throw new ManifestInputError(display, `${kindOf(stats)}, not a regular file: refused`);
+  if (!stats.isFile()) throw new ManifestError(display, '', `${kindOf(stats)}, not a regular file: refused`);
   // A path given outside `within` is the user's choice; a link that leads out of it is not.
   if (options.within !== undefined && lstatSync(path).isSymbolicLink()) {
     const target = realpathSync(path);
     if (!isInside(realpathSync(options.within), target))
-      throw new ManifestInputError(display, `symbolic link out of ${options.within} (to ${target}): refused`);
+      throw new ManifestError(display, '', `symbolic link out of ${options.within} (to ${target}): refused`);
   }
   if (stats.size > maxBytes) throw tooLarge(display, stats.size, maxBytes);
   const bytes = readFileSync(path);
@@ -98,20 +98,21 @@ export function readManifestFile(path: string, options: ReadManifestOptions = {}
   if (bytes.length > maxBytes) throw tooLarge(display, bytes.length, maxBytes);
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) {
-    throw new ManifestInputError(
+    throw new ManifestError(
       display,
-      `not UTF-8 text: byte 0x${bytes[bad].toString(16).padStart(2, '0')} at offset ${bad}`,
       `line ${lineAt(bytes, bad)}`,
+      `not UTF-8 text: byte 0x${bytes[bad].toString(16).padStart(2, '0')} at offset ${bad}`,
     );
   }
   return bytes.toString('utf8');
 }
 
 /** The error for input above the limit, in MiB so people can compare. */
-export function tooLarge(display: string, size: number, maxBytes: number): ManifestInputError {
+export function tooLarge(display: string, size: number, maxBytes: number): ManifestError {
   const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return new ManifestInputError(
+  return new ManifestError(
     display,
+    '',
     `input too large: ${mib(size)} (${size} bytes) is above the ${mib(maxBytes)} limit of one run; split it`,
   );
 }
@@ -119,14 +120,14 @@ export function tooLarge(display: string, size: number, maxBytes: number): Manif
 /**
  * The regular files under `dir` whose names match `pattern`, depth first in sorted order. Symbolic links are
  * followed only when they resolve inside `dir` (a link out of the input is refused, as is a loop); FIFOs,
- * devices and sockets are refused by name rather than opened. Errors are ManifestInputErrors naming the entry.
+ * devices and sockets are refused by name rather than opened. Errors are ManifestErrors naming the entry.
  */
 export function manifestFilesUnder(dir: string, pattern: RegExp, displayRoot = dir): string[] {
   let root: string;
   try {
     root = realpathSync(dir);
   } catch (error) {
-    throw new ManifestInputError(displayRoot, fsReason(error));
+    throw new ManifestError(displayRoot, '', fsReason(error));
   }
   const seen = new Set<string>([root]);
   const walk = (path: string, display: string): string[] =>
@@ -141,17 +142,14 @@ export function manifestFilesUnder(dir: string, pattern: RegExp, displayRoot = d
           try {
             target = realpathSync(entry);
           } catch (error) {
-            throw new ManifestInputError(shown, fsReason(error));
+            throw new ManifestError(shown, '', fsReason(error));
           }
           if (!isInside(root, target))
-            throw new ManifestInputError(
-              shown,
-              `symbolic link out of ${displayRoot} (to ${target}): refused`,
-            );
+            throw new ManifestError(shown, '', `symbolic link out of ${displayRoot} (to ${target}): refused`);
           stats = statSync(target);
           // A link back to a directory already read would loop (or read the same objects twice).
           if (stats.isDirectory() && seen.has(target))
-            throw new ManifestInputError(shown, `symbolic link loop (to ${target}, already read)`);
+            throw new ManifestError(shown, '', `symbolic link loop (to ${target}, already read)`);
         }
         if (stats.isDirectory()) {
           seen.add(realpathSync(entry));
@@ -159,7 +157,7 @@ export function manifestFilesUnder(dir: string, pattern: RegExp, displayRoot = d
         }
         if (!pattern.test(name)) return [];
         if (!stats.isFile())
-          throw new ManifestInputError(shown, `${kindOf(stats)}, not a regular file: refused`);
+          throw new ManifestError(shown, '', `${kindOf(stats)}, not a regular file: refused`);
         return [entry];
       });
   return walk(dir, displayRoot);

@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManifestInputError } from '../manifest-input-error';
+import { ManifestError } from '@ztmesh/policy';
 
 /** Options for renderKustomization. */
 export interface RenderOptions {
@@ -36,14 +36,14 @@ export function findKubectl(kubectl = 'kubectl'): { readonly available: boolean;
 
 /**
  * Renders a kustomization directory with `kubectl kustomize` and returns the YAML stream. A missing directory,
- * a directory without a kustomization file or a kustomize error becomes a ManifestInputError naming the directory.
+ * a directory without a kustomization file or a kustomize error becomes a ManifestError naming the directory.
  */
 export function renderKustomization(dir: string, options: RenderOptions = {}): Promise<string> {
   const shown = options.displayPath ?? dir;
   if (!existsSync(dir))
-    return Promise.reject(new ManifestInputError(shown, 'no such kustomization directory'));
+    return Promise.reject(new ManifestError(shown, '', 'no such kustomization directory'));
   if (!isKustomizationDir(dir)) {
-    return Promise.reject(new ManifestInputError(shown, 'no kustomization.yaml in this directory'));
+    return Promise.reject(new ManifestError(shown, '', 'no kustomization.yaml in this directory'));
   }
   return new Promise((resolve, reject) => {
     execFile(
@@ -53,7 +53,7 @@ export function renderKustomization(dir: string, options: RenderOptions = {}): P
       (error, stdout, stderr) => {
         if (error) {
           const detail = stderr.trim().split('\n').pop() || error.message;
-          reject(new ManifestInputError(shown, `kubectl kustomize failed: ${detail}`));
+          reject(new ManifestError(shown, '', `kubectl kustomize failed: ${detail}`));
         } else {
           resolve(stdout);
         }

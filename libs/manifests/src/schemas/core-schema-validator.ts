@@ -21,7 +21,7 @@ import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { describeSchemaErrors } from './describe-schema-error';
 import { unknownFields } from './unknown-fields';
 
@@ -30,7 +30,7 @@ export interface CoreSchemaValidator {
   /** Whether `apiVersion`/`kind` is a core kind this validator knows. */
   knows(apiVersion: string, kind: string): boolean;
   /** Schema problems of `object` (type, enum, required, and fields the API server would reject as unknown). */
-  problems(object: ManifestObject): string[];
+  problems(object: RenderedObject): string[];
 }
 
 interface ModelClass {

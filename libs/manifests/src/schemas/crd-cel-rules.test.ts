@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { createCrdCelChecker } from './crd-cel-rules';
 import type { JsonSchema } from './make-strict-schema';
 import { loadCrdSchemas } from './crd-schema-validator';
 import { findUpstreamSchemas } from './upstream-schemas';
 
-const object = (spec: Record<string, unknown>): ManifestObject =>
-  ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec }) as ManifestObject;
+const object = (spec: Record<string, unknown>): RenderedObject =>
+  ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec }) as RenderedObject;
 
 /** A small CRD schema with rules of each shape the upstream CRDs use. */
 const WIDGET: JsonSchema = {
@@ -124,7 +124,7 @@ describe.skipIf(!upstream.dir)('the upstream CRDs', () => {
       kind: 'PeerAuthentication',
       metadata: { name: 'p', namespace: 'n' },
       spec: { portLevelMtls: { '8080': { mode: 'DISABLE' } } },
-    } as unknown as ManifestObject);
+    } as unknown as RenderedObject);
     expect(verdict.problems).toEqual([expect.stringMatching(/^\.spec: portLevelMtls requires selector/)]);
   });
 });

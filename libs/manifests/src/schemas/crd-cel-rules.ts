@@ -1,5 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import type { JsonSchema } from './make-strict-schema';
 
 /** What the CEL rules of one object's CRD said about it. */
@@ -13,7 +13,7 @@ export interface CelVerdict {
 /** Evaluates the `x-kubernetes-validations` CEL rules of CRD schemas on objects, as an API server does on create. */
 export interface CrdCelChecker {
   /** The verdict on `object`; an object whose kind has no schema gets an empty one. */
-  check(object: ManifestObject): CelVerdict;
+  check(object: RenderedObject): CelVerdict;
 }
 
 interface ValidationRule {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { ManifestError } from '@ztmesh/policy';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { filesUnder } from '../files-under';
-import { ManifestInputError } from '../manifest-input-error';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { describeSchemaErrors } from './describe-schema-error';
 import { makeStrictSchema, type JsonSchema } from './make-strict-schema';
 import { unknownFields } from './unknown-fields';
@@ -16,7 +16,7 @@ export interface CrdSchemaValidator {
   /** Whether a schema for `apiVersion`/`kind` was loaded. */
   knows(apiVersion: string, kind: string): boolean;
   /** Schema problems of `object` (empty when valid). */
-  problems(object: ManifestObject): string[];
+  problems(object: RenderedObject): string[];
 }
 
 interface CustomResourceDefinition {
@@ -37,7 +37,7 @@ export function loadCrdSchemas(dir: string): Map<string, JsonSchema> {
   for (const file of filesUnder(dir, /\.ya?ml$/)) {
     const shown = relative(process.cwd(), file) || file;
     for (const document of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      if (document.errors.length > 0) throw new ManifestInputError(shown, document.errors[0].message);
+      if (document.errors.length > 0) throw new ManifestError(shown, '', document.errors[0].message);
       const crd = document.toJS() as CustomResourceDefinition | null;
       if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
       for (const version of crd.spec.versions) {

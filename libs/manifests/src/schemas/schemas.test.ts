@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { appFixture, pick, type Loose } from '../testing/fixtures';
 import { createCoreSchemaValidator } from './core-schema-validator';
 import { createCrdSchemaValidator, loadCrdSchemas } from './crd-schema-validator';
@@ -55,7 +55,7 @@ describe('core schema validator (kubernetes-models, strict fields)', () => {
     for (const object of appFixture()) expect(core.problems(object), object.kind).toEqual([]);
   });
 
-  it.each<[string, (objects: ManifestObject[]) => void, RegExp]>([
+  it.each<[string, (objects: RenderedObject[]) => void, RegExp]>([
     [
       'a wrongly typed field',
       (o) => void (pick(o, 'Deployment').spec.replicas = 'two'),
@@ -147,7 +147,7 @@ describe.skipIf(!haveSchemas)('CRD schemas (Istio, Calico), strict', () => {
     ['AuthorizationPolicy', authorizationPolicy],
     ['Calico NetworkPolicy', calicoPolicy],
   ])('accepts a valid %s', (_name, make) => {
-    expect(crd.problems(make() as unknown as ManifestObject)).toEqual([]);
+    expect(crd.problems(make() as unknown as RenderedObject)).toEqual([]);
   });
 
   it.each<[string, () => Loose, RegExp]>([
@@ -180,7 +180,7 @@ describe.skipIf(!haveSchemas)('CRD schemas (Istio, Calico), strict', () => {
       /\/metadata\/labelz: unknown field/,
     ],
   ])('rejects %s', (_name, make, problem) => {
-    expect(crd.problems(make() as ManifestObject).join('\n')).toMatch(problem);
+    expect(crd.problems(make() as RenderedObject).join('\n')).toMatch(problem);
   });
 });
 

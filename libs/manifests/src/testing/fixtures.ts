@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ManifestObject } from '../manifest-object';
+import type { RenderedObject } from '../rendered-object';
 import { readWellKnownPeers } from '../well-known-peers';
 
 /** The well-known peers of this repository's k8s/flows.yaml: what `ztctl validate` gives the checks here. */
@@ -38,7 +38,7 @@ function appContainer(name: string, port: number): Record<string, unknown> {
  * A small, valid app for table-driven check tests: namespace, ServiceAccount, Service, Deployment and
  * PodDisruptionBudget of `name`. Each call returns fresh objects, so a test may mutate them.
  */
-export function appFixture(name = 'backend', port = 5000): ManifestObject[] {
+export function appFixture(name = 'backend', port = 5000): RenderedObject[] {
   const labels = { app: name, version: 'v1' };
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'webapp' } },
@@ -93,11 +93,11 @@ export function appFixture(name = 'backend', port = 5000): ManifestObject[] {
       metadata: { name, namespace: 'webapp' },
       spec: { minAvailable: 1, selector: { matchLabels: { app: name } } },
     },
-  ] as unknown as ManifestObject[];
+  ] as unknown as RenderedObject[];
 }
 
 /** The object of `kind` (and `name`, when given) in `objects`, typed loosely so tests can mutate it. */
-export function pick(objects: readonly ManifestObject[], kind: string, name?: string): Loose {
+export function pick(objects: readonly RenderedObject[], kind: string, name?: string): Loose {
   const found = objects.find(
     (object) => object.kind === kind && (name === undefined || object.metadata.name === name),
   );
@@ -106,11 +106,11 @@ export function pick(objects: readonly ManifestObject[], kind: string, name?: st
 }
 
 /** The first container of the first Deployment in `objects`. */
-export function firstContainer(objects: readonly ManifestObject[]): Loose {
+export function firstContainer(objects: readonly RenderedObject[]): Loose {
   return pick(objects, 'Deployment').spec.template.spec.containers[0];
 }
 
 /** The pod spec of the first Deployment in `objects`. */
-export function podSpec(objects: readonly ManifestObject[]): Loose {
+export function podSpec(objects: readonly RenderedObject[]): Loose {
   return pick(objects, 'Deployment').spec.template.spec;
 }

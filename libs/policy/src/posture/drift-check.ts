@@ -1,6 +1,6 @@
 import { diffFlows } from '../flow-diff';
-import { describeObject, ManifestError, type ManifestObject } from '../manifest-objects';
-import { groupOf, type PostureCheck, type PostureResult } from './posture-check';
+import { apiGroup, describeObject, ManifestError, type ManifestObject } from '../manifest-objects';
+import { type PostureCheck, type PostureResult } from './posture-check';
 
 /** The kinds whose live copy must equal the rendered overlay: the policies and mesh objects, by API group. */
 export const DRIFT_KINDS: ReadonlyArray<readonly [group: string, kind: string]> = [
@@ -18,9 +18,9 @@ export const DRIFT_KINDS: ReadonlyArray<readonly [group: string, kind: string]> 
 ];
 
 const isDriftKind = (o: ManifestObject) =>
-  DRIFT_KINDS.some(([group, kind]) => group === groupOf(o.apiVersion) && kind === o.kind);
+  DRIFT_KINDS.some(([group, kind]) => group === apiGroup(o.apiVersion) && kind === o.kind);
 const keyOf = (o: ManifestObject) =>
-  `${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+  `${apiGroup(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 
 /** Fields the API server fills in when the author leaves them out, with the value it fills in. */
 const SERVER_DEFAULTS: Readonly<Record<string, unknown>> = { protocol: 'TCP' };

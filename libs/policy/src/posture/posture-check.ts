@@ -44,8 +44,3 @@ export interface PostureContext extends PostureInput {
 
 /** One posture check: a pure function from the context to its results. */
 export type PostureCheck = (context: PostureContext) => PostureResult[];
-
-/** The API group of an apiVersion (`''` for the core group). */
-export function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-}

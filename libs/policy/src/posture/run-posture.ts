@@ -6,8 +6,8 @@ import { driftCheck } from './drift-check';
 import { mtlsCheck } from './mtls-check';
 import { namespaceCheck } from './namespace-check';
 import { podsReadyCheck } from './pods-ready-check';
+import { apiGroup } from '../manifest-objects';
 import {
-  groupOf,
   type PostureCheck,
   type PostureContext,
   type PostureInput,
@@ -50,7 +50,7 @@ export function postureContext(input: PostureInput): PostureContext {
       input.objects.filter(
         (o) =>
           o.kind === kind &&
-          (group === undefined || groupOf(o.apiVersion) === group) &&
+          (group === undefined || apiGroup(o.apiVersion) === group) &&
           (namespace === undefined ||
             (namespace === null ? !o.metadata.namespace : o.metadata.namespace === namespace)),
       ),
