@@ -22,6 +22,7 @@ export {
   type LoopbackServerOptions,
 } from './loopback-server';
 export { useControlPlane, type ProvidedControlPlane } from './provided-control-plane';
+export { parseResponse, rawExchange, type RawExchange } from './raw-exchange';
 export { REPO_ROOT } from './repo-root';
 export { runCommand, type CommandResult } from './run-command';
 export {
