@@ -9,7 +9,7 @@ import {
   spawnBundle,
   startBundle,
   waitFor,
-  type BundleProcess,
+  type RunningBundle,
 } from '@ztmesh/test-support';
 
 const BACKEND_BUNDLE = bundlePath('backend');
@@ -19,7 +19,7 @@ if (!hasScript) console.warn('skipping the terminal output test: util-linux `scr
 
 // The shipped bundle as a process: config errors, ports, logs and signals, which inject cannot reach.
 describe('backend bundle', () => {
-  let bundle: BundleProcess | undefined;
+  let bundle: RunningBundle | undefined;
   afterEach(() => bundle?.kill());
 
   it('refuses PORT=abc with one line naming the variable and exit code 1', async () => {
@@ -108,7 +108,7 @@ describe('backend bundle', () => {
         SHUTDOWN_DELAY_MS: '0',
       },
     });
-    bundle = quiet;
+    bundle = { ...quiet, port, metricsPort: 0 };
     await waitFor(
       async () => (await fetch(`http://127.0.0.1:${port}/api/data`).catch(() => null))?.ok === true,
     );
