@@ -9,6 +9,7 @@ import {
   validateRepo,
   type ValidationReport,
 } from '@ztmesh/manifests';
+import { createRouteObserver } from '../create-route-observer';
 
 /** Options of `ztctl validate`. */
 export interface ValidateCommandOptions {
@@ -71,7 +72,7 @@ export async function runValidate(
       repoRoot,
       schemasDir: options.schemas ? resolve(options.schemas) : undefined,
       targets,
-      runApps: options.runApps,
+      routeObserver: options.runApps ? createRouteObserver({ repoRoot }) : undefined,
       kubectl: options.kubectl,
     });
   } catch (error) {

@@ -3,7 +3,7 @@ import { selectorMatches } from '../checks/label-selector';
 import { findContainerPort } from '../checks/pod-templates';
 import { serviceEnvNumber } from '../checks/workload-hygiene';
 import { objectRef, type ManifestObject } from '../manifest-object';
-import type { RouteRequestProvider } from './observe-routes';
+import type { RouteRequestProvider } from './route-requests';
 
 interface AuthorizationPolicySpec {
   action?: string;
