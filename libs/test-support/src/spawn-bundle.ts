@@ -36,6 +36,8 @@ export interface SpawnBundleOptions {
    * removeBundleCopies() deletes the copies.
    */
   readonly privateCopy?: boolean;
+  /** Working directory (default the test's). */
+  readonly cwd?: string;
   /** The script to run instead of bundlePath(app) (the app name then only names it in messages). */
   readonly file?: string;
 }
@@ -88,7 +90,11 @@ export function spawnBundle(app: string, options: SpawnBundleOptions = {}): Bund
   const child = spawn(
     process.execPath,
     [options.privateCopy ? privateCopyOf(file) : file, ...(options.args ?? [])],
-    { env: { PATH: process.env['PATH'] ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: options.cwd,
+      env: { PATH: process.env['PATH'] ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const logs: LogLine[] = [];
   let stdout = '';
