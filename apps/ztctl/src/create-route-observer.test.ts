@@ -64,7 +64,8 @@ describe.skipIf(!kubectl.available)('the real repository, its apps started', () 
       ]),
     );
     expect(zeroTrust?.routes.some((route) => route.use === AUTHORIZATION_PATH_USE)).toBe(true);
-  });
+    // Renders every overlay and starts each app once: slower than one test's default while the suite shares the CPU.
+  }, 90_000);
 });
 
 describe.skipIf(!existsSync(backendBundle))('probe paths against the real backend bundle', () => {
