@@ -1,7 +1,18 @@
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BACKEND_BUNDLE, killIfRunning, spawnBundle, startBundle, type RunningBundle } from './start-bundle';
+import {
+  bundlePath,
+  freePort,
+  listenOnLoopback,
+  rawExchange,
+  spawnBundle,
+  startBundle,
+  waitFor,
+  type RunningBundle,
+} from '@ztmesh/test-support';
+
+const BACKEND_BUNDLE = bundlePath('backend');
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasScript) console.warn('skipping the terminal output test: util-linux `script` is not installed');
@@ -9,10 +20,10 @@ if (!hasScript) console.warn('skipping the terminal output test: util-linux `scr
 // The shipped bundle as a process: config errors, ports, logs and signals, which inject cannot reach.
 describe('backend bundle', () => {
   let bundle: RunningBundle | undefined;
-  afterEach(() => killIfRunning(bundle));
+  afterEach(() => bundle?.kill());
 
   it('refuses PORT=abc with one line naming the variable and exit code 1', async () => {
-    const run = spawnBundle({ PORT: 'abc' });
+    const run = spawnBundle('backend', { env: { PORT: 'abc' } });
     const { code } = await run.exited;
     expect(code).toBe(1);
     const lines = run.stderr().trimEnd().split('\n');
@@ -22,8 +33,10 @@ describe('backend bundle', () => {
   });
 
   it('logs one JSON `listening` line with both ports, and serves metrics only on the metrics port', async () => {
-    bundle = await startBundle();
-    const listening = bundle.lines.find((line) => line.msg === 'listening');
+    bundle = await startBundle('backend');
+    // Every line of stdout is one JSON object: the log pipeline parses nothing else.
+    expect(bundle.logs).toHaveLength(bundle.stdout().trimEnd().split('\n').length);
+    const listening = bundle.logs.find((line) => line.msg === 'listening');
     expect(listening).toMatchObject({ level: 'info', service: 'backend', host: '127.0.0.1' });
     expect(listening?.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(bundle.port).toBeGreaterThan(0);
@@ -66,13 +79,13 @@ describe('backend bundle', () => {
   });
 
   it('logs one line per completed request with the request id, and none below LOG_LEVEL', async () => {
-    const loud = await startBundle();
+    const loud = await startBundle('backend');
     bundle = loud;
     await (
       await fetch(`http://127.0.0.1:${loud.port}/api/data`, { headers: { 'x-request-id': 'log-1' } })
     ).text();
-    await waitFor(() => loud.lines.some((line) => line['requestId'] === 'log-1'));
-    const lines = loud.lines.filter((line) => line['requestId'] === 'log-1');
+    await waitFor(() => loud.logs.some((line) => line['requestId'] === 'log-1'));
+    const lines = loud.logs.filter((line) => line['requestId'] === 'log-1');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       level: 'info',
@@ -86,12 +99,14 @@ describe('backend bundle', () => {
 
     // Below the level nothing is printed, not even `listening`: find the port first, then poll it.
     const port = await freePort();
-    const quiet = spawnBundle({
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      METRICS_PORT: '0',
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_DELAY_MS: '0',
+    const quiet = spawnBundle('backend', {
+      env: {
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        METRICS_PORT: '0',
+        LOG_LEVEL: 'warn',
+        SHUTDOWN_DELAY_MS: '0',
+      },
     });
     bundle = { ...quiet, port, metricsPort: 0 };
     await waitFor(
@@ -104,20 +119,23 @@ describe('backend bundle', () => {
 
   it('exits 1 when its port is taken, with the reason logged even though it exits at once', async () => {
     const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = await listenOnLoopback(blocker);
     try {
-      const { port } = blocker.address() as AddressInfo;
-      const run = spawnBundle({ HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0' });
+      const run = spawnBundle('backend', {
+        env: { HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0' },
+      });
       expect((await run.exited).code).toBe(1);
-      expect(run.lines.at(-1)).toMatchObject({ level: 'fatal', msg: 'could not start' });
-      expect(JSON.stringify(run.lines.at(-1))).toContain('EADDRINUSE');
+      expect(run.logs.at(-1)).toMatchObject({ level: 'fatal', msg: 'could not start' });
+      expect(JSON.stringify(run.logs.at(-1))).toContain('EADDRINUSE');
     } finally {
       blocker.close();
     }
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s after failing readiness first', async (signal) => {
-    const running = await startBundle({ SHUTDOWN_DELAY_MS: '1000', SHUTDOWN_DRAIN_TIMEOUT_MS: '2000' });
+    const running = await startBundle('backend', {
+      env: { SHUTDOWN_DELAY_MS: '1000', SHUTDOWN_DRAIN_TIMEOUT_MS: '2000' },
+    });
     bundle = running;
     const api = `http://127.0.0.1:${running.port}`;
     expect((await fetch(`${api}/ready`)).status).toBe(200);
@@ -126,12 +144,12 @@ describe('backend bundle', () => {
     // During the delay the process still serves, but reports that it is draining.
     // A normal shutdown reads as normal: an info line that says what happens, not "failed".
     await waitFor(() =>
-      running.lines.some(
+      running.logs.some(
         (line) =>
           line.msg === 'shutting down: readiness now reports not-ready, draining' && line.level === 'info',
       ),
     );
-    expect(running.lines.filter((line) => line.level !== 'info')).toEqual([]);
+    expect(running.logs.filter((line) => line.level !== 'info')).toEqual([]);
     const ready = await fetch(`${api}/ready`);
     expect([ready.status, await ready.json()]).toEqual([503, { status: 'draining' }]);
     expect((await fetch(`${api}/api/data`)).status).toBe(200);
@@ -139,7 +157,7 @@ describe('backend bundle', () => {
     expect(code).toBe(0);
     expect(at - sentAt).toBeGreaterThanOrEqual(1000);
     expect(at - sentAt).toBeLessThan(1000 + 2000);
-    expect(running.lines.at(-1)).toMatchObject({ msg: 'shutdown complete' });
+    expect(running.logs.at(-1)).toMatchObject({ msg: 'shutdown complete' });
   });
 
   it.skipIf(!hasScript)('prints pretty lines, not JSON, when stdout is a terminal', async () => {
@@ -169,8 +187,8 @@ describe('backend bundle', () => {
   });
 
   it('answers bytes that are not HTTP with a JSON 400 carrying a fresh request id', async () => {
-    bundle = await startBundle();
-    const raw = await rawExchange(bundle.port, 'NOT HTTP AT ALL\r\n\r\n');
+    bundle = await startBundle('backend');
+    const { raw } = await rawExchange(bundle.port, 'NOT HTTP AT ALL\r\n\r\n', 5_000);
     const [head, body] = raw.split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request/);
     const requestId = /x-request-id: ([0-9a-f-]{36})/i.exec(head ?? '')?.[1];
@@ -184,7 +202,9 @@ describe('backend bundle', () => {
   });
 
   it('closes a socket that trickles its headers with a JSON 408 within HEADERS_TIMEOUT_MS, serving others meanwhile', async () => {
-    bundle = await startBundle({ HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '1000' });
+    bundle = await startBundle('backend', {
+      env: { HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '1000' },
+    });
     const started = performance.now();
     const socket = connect(bundle.port, '127.0.0.1');
     let received = '';
@@ -206,35 +226,3 @@ describe('backend bundle', () => {
     expect(received).toContain('"message":"The request was not received in time"');
   });
 });
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Writes `request` on a fresh TCP connection and returns everything read until the server closes it. */
-function rawExchange(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(request));
-    let received = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('close', () => resolve(received));
-    socket.on('error', reject);
-    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')));
-  });
-}

@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killIfRunning, startBundle, type RunningBundle } from './start-bundle';
+import { startBundle, type RunningBundle } from '@ztmesh/test-support';
 
 // Short shutdown windows, so the test is quick; the logic is the production one (5 s + 15 s by default).
 const SHUTDOWN_DELAY_MS = 1_000;
@@ -17,12 +17,14 @@ interface Outcome {
 
 describe('graceful shutdown under load', () => {
   let bundle: RunningBundle | undefined;
-  afterEach(() => killIfRunning(bundle));
+  afterEach(() => bundle?.kill());
 
   it('fails no request sent before readiness turned false, closes idle keep-alive sockets, exits 0 in the window', async () => {
-    bundle = await startBundle({
-      SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
-      SHUTDOWN_DRAIN_TIMEOUT_MS: String(SHUTDOWN_DRAIN_TIMEOUT_MS),
+    bundle = await startBundle('backend', {
+      env: {
+        SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
+        SHUTDOWN_DRAIN_TIMEOUT_MS: String(SHUTDOWN_DRAIN_TIMEOUT_MS),
+      },
     });
     const running = bundle;
     // A keep-alive pool that would hold its sockets open far longer than the test: only the server can close
@@ -71,7 +73,7 @@ describe('graceful shutdown under load', () => {
     const connectedAfterExit = pool.stats.connected;
     await pool.destroy();
 
-    const draining = running.lines.find(
+    const draining = running.logs.find(
       (line) => line.msg === 'shutting down: readiness now reports not-ready, draining',
     );
     expect(draining, 'the process logs when readiness turns false').toBeDefined();
@@ -89,7 +91,7 @@ describe('graceful shutdown under load', () => {
     expect(closedAfterMs).toBeGreaterThanOrEqual(SHUTDOWN_DELAY_MS);
     // `shutdown complete` is logged once the server has closed every connection, idle keep-alive ones included
     // (the pool above never closes them itself), and the process was still running when it did.
-    expect(running.lines.at(-1)).toMatchObject({ msg: 'shutdown complete' });
+    expect(running.logs.at(-1)).toMatchObject({ msg: 'shutdown complete' });
     expect(disconnects).toBeGreaterThan(0);
     expect(connectedAfterExit).toBe(0);
   }, 30_000);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startBundle, type RunningBundle } from './support/start-bundle';
+import { REPO_ROOT, startBundle, type RunningBundle } from '@ztmesh/test-support';
 import { LOCAL_RATE_LIMITED, RBAC_DENIED, startTestMesh, type TestMesh } from './support/start-test-mesh';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -32,13 +32,15 @@ describe.skipIf(!hasChromium)(
 
     beforeAll(async () => {
       [backendA, backendB] = await Promise.all([
-        startBundle('backend', { POD_NAME: 'backend-a' }),
-        startBundle('backend', { POD_NAME: 'backend-b' }),
+        startBundle('backend', { env: { POD_NAME: 'backend-a' } }),
+        startBundle('backend', { env: { POD_NAME: 'backend-b' } }),
       ]);
       mesh = await startTestMesh([`http://127.0.0.1:${backendA.port}`, `http://127.0.0.1:${backendB.port}`]);
       frontend = await startBundle('frontend', {
-        BACKEND_URL: mesh.url,
-        UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
+        env: {
+          BACKEND_URL: mesh.url,
+          UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
+        },
       });
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       profileDir = mkdtempSync(join(tmpdir(), 'ztmesh-chromium-'));

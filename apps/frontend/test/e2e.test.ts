@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { TRACE_HEADERS } from '@ztmesh/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundlePath, startBundle, type RunningBundle } from './support/start-bundle';
+import { bundlePath, startBundle, type RunningBundle } from '@ztmesh/test-support';
 import { startTestUpstream, type TestUpstream } from './support/test-upstream';
 
 interface RawResponse {
@@ -61,8 +61,8 @@ beforeAll(async () => {
   backend = await startBundle('backend');
   upstream = await startTestUpstream();
   [frontend, frontendToTestUpstream] = await Promise.all([
-    startBundle('frontend', { BACKEND_URL: `http://127.0.0.1:${backend.port}` }),
-    startBundle('frontend', { BACKEND_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '500' }),
+    startBundle('frontend', { env: { BACKEND_URL: `http://127.0.0.1:${backend.port}` } }),
+    startBundle('frontend', { env: { BACKEND_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '500' } }),
   ]);
 });
 
@@ -155,7 +155,7 @@ describe('frontend bundle proxying the backend bundle', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(expectJsonError(down, 502)).toMatchObject({ error: 'Bad Gateway' });
 
-    backend = await startBundle('backend', { PORT: String(backendPort) });
+    backend = await startBundle('backend', { env: { PORT: String(backendPort) } });
     const back = await get(frontend.port, '/api/backend/api/data');
     expect(back.statusCode).toBe(200);
     expect(JSON.parse(back.body).message).toBe('Hello from Backend!');
@@ -165,10 +165,12 @@ describe('frontend bundle proxying the backend bundle', () => {
 describe('frontend bundle shutdown', () => {
   it('under steady load, SIGTERM fails no request sent before it and exits 0 within the window', async () => {
     const draining = await startBundle('frontend', {
-      BACKEND_URL: `http://127.0.0.1:${backend.port}`,
-      SHUTDOWN_DELAY_MS: '300',
-      SHUTDOWN_DRAIN_TIMEOUT_MS: '2000',
-      REQUEST_LOGGING: 'false',
+      env: {
+        BACKEND_URL: `http://127.0.0.1:${backend.port}`,
+        SHUTDOWN_DELAY_MS: '300',
+        SHUTDOWN_DRAIN_TIMEOUT_MS: '2000',
+        REQUEST_LOGGING: 'false',
+      },
     });
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     const results: { sentAt: number; statusCode: number | string }[] = [];

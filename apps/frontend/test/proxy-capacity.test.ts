@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seriesValue, timedGet, type TimedAnswer } from './support/http-call';
-import { startBundle, type RunningBundle } from './support/start-bundle';
+import { startBundle, type RunningBundle } from '@ztmesh/test-support';
 import { startTestUpstream, type TestUpstream } from './support/test-upstream';
 
 // The built frontend in its own process in front of a real upstream on loopback: the clients, the upstream and
@@ -22,9 +22,11 @@ afterAll(async () => {
 
 async function frontend(env: Record<string, string> = {}): Promise<RunningBundle> {
   const bundle = await startBundle('frontend', {
-    BACKEND_URL: upstream.url,
-    REQUEST_LOGGING: 'false',
-    ...env,
+    env: {
+      BACKEND_URL: upstream.url,
+      REQUEST_LOGGING: 'false',
+      ...env,
+    },
   });
   running.push(bundle);
   return bundle;

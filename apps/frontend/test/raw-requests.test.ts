@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawExchange, type RawExchange } from './support/raw-http';
-import { startBundle, type RunningBundle } from './support/start-bundle';
+import { rawExchange, startBundle, type RawExchange, type RunningBundle } from '@ztmesh/test-support';
 import { startTestUpstream, type TestUpstream } from './support/test-upstream';
 
 // Requests no browser sends, written byte for byte on raw sockets to the built frontend (in front of a real
@@ -10,7 +9,7 @@ let proxy: RunningBundle;
 
 beforeAll(async () => {
   upstream = await startTestUpstream();
-  proxy = await startBundle('frontend', { BACKEND_URL: upstream.url });
+  proxy = await startBundle('frontend', { env: { BACKEND_URL: upstream.url } });
 });
 afterAll(async () => {
   await proxy?.stop();

@@ -1,8 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseResponse, rawExchange } from './support/raw-http';
-import { startBundle, type RunningBundle } from './support/start-bundle';
+import { parseResponse, rawExchange, startBundle, type RunningBundle } from '@ztmesh/test-support';
 import { startTestUpstream, type TestUpstream } from './support/test-upstream';
 
 // The server's own limits (libs/service-kit, docs/adr/0050-server-timeouts-and-connection-cap.md), set small
@@ -17,12 +16,16 @@ beforeAll(async () => {
   upstream = await startTestUpstream();
   [proxy, capped] = await Promise.all([
     startBundle('frontend', {
-      BACKEND_URL: upstream.url,
-      REQUEST_LOGGING: 'false',
-      HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
-      REQUEST_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+      env: {
+        BACKEND_URL: upstream.url,
+        REQUEST_LOGGING: 'false',
+        HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+        REQUEST_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+      },
     }),
-    startBundle('frontend', { BACKEND_URL: upstream.url, REQUEST_LOGGING: 'false', MAX_CONNECTIONS: '8' }),
+    startBundle('frontend', {
+      env: { BACKEND_URL: upstream.url, REQUEST_LOGGING: 'false', MAX_CONNECTIONS: '8' },
+    }),
   ]);
 });
 afterAll(async () => {

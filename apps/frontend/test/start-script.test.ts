@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, listenOnLoopback } from '@ztmesh/test-support';
 
 // `npm start` (scripts/start.mjs) on a taken port: one line naming the port and the variable that moves it, exit 2,
 // before anything is built or started. Real script, real listening socket.
@@ -35,8 +36,7 @@ describe('npm start on a port already in use', () => {
   let port: number;
   beforeAll(async () => {
     server = createServer();
-    await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
-    port = (server.address() as { port: number }).port;
+    port = await listenOnLoopback(server);
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -88,17 +88,6 @@ if (!PROMETHEUS)
   console.warn(
     'SKIPPED npm start --observe with Prometheus: no prometheus on PATH (apt-get install prometheus)',
   );
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function stackPorts(): Promise<Record<string, string>> {
   const names = [
@@ -178,10 +167,10 @@ async function stopAndCheck(stack: Stack, marker: string, ports: Record<string, 
   expect(markedProcesses(marker)).toEqual([]);
   for (const [name, value] of Object.entries(ports)) {
     const server = createServer();
-    const free = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen({ port: Number(value), host: '127.0.0.1' }, () => server.close(() => resolve(true)));
-    });
+    const free = await listenOnLoopback(server, Number(value)).then(
+      () => new Promise<boolean>((resolve) => server.close(() => resolve(true))),
+      () => false,
+    );
     expect(free, `${name} ${value} is free again`).toBe(true);
   }
 }

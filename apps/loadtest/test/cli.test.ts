@@ -1,21 +1,37 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, startServer, type LocalServer } from './local-server';
-import { bundleBuilt, BUNDLE, removeBundleCopy, runBundle, startBundle, waitFor } from './run-bundle';
+import {
+  bundlePath,
+  freePort,
+  removeBundleCopies,
+  spawnBundle,
+  startLoopbackServer,
+  waitFor,
+  type LoopbackServer,
+} from '@ztmesh/test-support';
 
-let ok: LocalServer;
-let forbidden: LocalServer;
-let silent: LocalServer;
+const BUNDLE = bundlePath('loadtest');
+// The tests run a private copy of the bundle (see SpawnBundleOptions.privateCopy), killed after 20 s at most.
+const loadtest = (args: readonly string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnBundle('loadtest', { args, env, killAfterMs: 20_000, privateCopy: true });
+const runLoadtest = (args: readonly string[], env: NodeJS.ProcessEnv = {}) => loadtest(args, env).exited;
+// Keep-alive connections outlive a run's pauses.
+const startServer = (handler: Parameters<typeof startLoopbackServer>[0]) =>
+  startLoopbackServer(handler, { keepAliveTimeoutMs: 10_000 });
+
+let ok: LoopbackServer;
+let forbidden: LoopbackServer;
+let silent: LoopbackServer;
 let refusedPort: number;
 let received = 0;
 const directory = mkdtempSync(join(tmpdir(), 'loadtest-cli-'));
 
 beforeAll(async () => {
-  if (!bundleBuilt) throw new Error(`${BUNDLE} is missing: run nx build loadtest first`);
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run nx build loadtest first`);
   ok = await startServer((req, res) => {
     received++;
     res.setHeader('content-type', 'application/json');
@@ -26,12 +42,12 @@ beforeAll(async () => {
     res.end('RBAC: access denied');
   });
   silent = await startServer(() => undefined);
-  refusedPort = await closedPort();
+  refusedPort = await freePort();
 });
 
 afterAll(async () => {
   await Promise.all([ok, forbidden, silent].map((server) => server?.close()));
-  removeBundleCopy();
+  removeBundleCopies();
   rmSync(directory, { recursive: true, force: true });
 });
 
@@ -40,12 +56,12 @@ describe('loadtest run (built bundle)', () => {
     const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
-    const result = await runBundle(['--version']);
+    const result = await runLoadtest(['--version']);
     expect([result.code, result.stdout.trim()]).toEqual([0, version]);
   });
 
   it('exits 0 when thresholds pass and writes the JSON report to stdout, the table to stderr', async () => {
-    const result = await runBundle([
+    const result = await runLoadtest([
       ok.url,
       '--rate',
       '100',
@@ -123,7 +139,7 @@ describe('loadtest run (built bundle)', () => {
   });
 
   it('ramps the rate up: the schedule, its average rate and the ratio account for the ramp', async () => {
-    const result = await runBundle([
+    const result = await runLoadtest([
       ok.url,
       '-s',
       'name=a,path=/',
@@ -146,7 +162,7 @@ describe('loadtest run (built bundle)', () => {
 
   it('exits 1 when a threshold fails, and writes the report to a file', async () => {
     const file = join(directory, 'failed.json');
-    const result = await runBundle([
+    const result = await runLoadtest([
       ok.url,
       '-r',
       '100',
@@ -166,7 +182,7 @@ describe('loadtest run (built bundle)', () => {
   });
 
   it('fails the run when an unauthorized request gets a 2xx (leaked)', async () => {
-    const result = await runBundle([
+    const result = await runLoadtest([
       ok.url,
       '-r',
       '100',
@@ -195,7 +211,7 @@ describe('loadtest run (built bundle)', () => {
         `  - { name: dropped, url: "${silent.url}/api/data", unauthorized: true }`,
       ].join('\n'),
     );
-    const result = await runBundle(['-f', file, '-r', '50', '-n', '25', '--timeout', '300ms', '--json']);
+    const result = await runLoadtest(['-f', file, '-r', '50', '-n', '25', '--timeout', '300ms', '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.unauthorized).toEqual({ requests: 15, blocked: 15, leaked: 0, inconclusive: 0 });
@@ -232,7 +248,7 @@ describe('loadtest run (built bundle)', () => {
       '--json /nonexistent/dir/r.json: directory /nonexistent/dir does not exist',
     ],
   ])('usage error %j exits 2 naming the problem', async (args, message) => {
-    const result = await runBundle(args);
+    const result = await runLoadtest(args);
     expect(result.stderr).toContain(message);
     expect(result.stderr).toMatch(/^loadtest: /);
     expect(result.code).toBe(2);
@@ -240,7 +256,7 @@ describe('loadtest run (built bundle)', () => {
 
   it('answers a word that is no command with "unknown command", exit 2, and sends nothing', async () => {
     const before = received;
-    const result = await runBundle(['frobnicate']);
+    const result = await runLoadtest(['frobnicate']);
     expect(result.stderr).toBe(
       "loadtest: unknown command 'frobnicate' (commands: run, service, probe; a target is a URL such as " +
         'http://127.0.0.1:8080); see loadtest --help\n',
@@ -285,13 +301,13 @@ describe('loadtest run (built bundle)', () => {
   it('names an invalid scenario file by file, line and field, exit 2', async () => {
     const file = join(directory, 'invalid.yaml');
     writeFileSync(file, 'scenarios:\n  - name: a\n    path: /\n    weight: 0\n');
-    const result = await runBundle(['-f', file]);
+    const result = await runLoadtest(['-f', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`invalid scenario file ${file}:4: scenarios[0].weight must be > 0`);
   });
 
   it('exits 3 with a clear message when the target cannot be reached', async () => {
-    const result = await runBundle([`http://127.0.0.1:${refusedPort}`, '-d', '1s']);
+    const result = await runLoadtest([`http://127.0.0.1:${refusedPort}`, '-d', '1s']);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(
       `loadtest: cannot reach http://127.0.0.1:${refusedPort} (target of scenario "data"): connection refused`,
@@ -299,11 +315,11 @@ describe('loadtest run (built bundle)', () => {
   });
 
   it('fails a run whose requests fail even without --threshold (the default errors<1%), unless told otherwise', async () => {
-    const failing = await runBundle([forbidden.url, '-s', 'name=a,path=/', '-r', '100', '-n', '10']);
+    const failing = await runLoadtest([forbidden.url, '-s', 'name=a,path=/', '-r', '100', '-n', '10']);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/errors<1% \(default\)\s.*FAIL/);
     expect(failing.stdout).toContain('result: FAILED');
-    const allowed = await runBundle([
+    const allowed = await runLoadtest([
       forbidden.url,
       '-s',
       'name=a,path=/',
@@ -326,10 +342,10 @@ describe('loadtest run (built bundle)', () => {
   it('on SIGTERM mid-run prints the partial summary, as for SIGINT, and exits 143', async () => {
     const file = join(directory, 'terminated.json');
     const before = received;
-    const started = startBundle([ok.url, '-r', '50', '-d', '30s', '--json', file]);
-    await waitFor(() => received - before >= 10, 15_000, 'the run to send requests');
+    const started = loadtest([ok.url, '-r', '50', '-d', '30s', '--json', file]);
+    await waitFor(() => received - before >= 10, { timeoutMs: 15_000, what: 'the run to send requests' });
     started.child.kill('SIGTERM');
-    const result = await started.finished;
+    const result = await started.exited;
     expect([result.code, result.signal]).toEqual([143, null]);
     expect(result.stdout).toContain('loadtest INTERRUPTED, partial results');
     expect(result.stdout).toContain('result: passed');
@@ -341,10 +357,10 @@ describe('loadtest run (built bundle)', () => {
   it('on SIGINT mid-run prints the partial summary and exits 130', async () => {
     const file = join(directory, 'interrupted.json');
     const before = received;
-    const started = startBundle([ok.url, '-r', '50', '-d', '30s', '--json', file]);
-    await waitFor(() => received - before >= 10, 15_000, 'the run to send requests');
+    const started = loadtest([ok.url, '-r', '50', '-d', '30s', '--json', file]);
+    await waitFor(() => received - before >= 10, { timeoutMs: 15_000, what: 'the run to send requests' });
     started.child.kill('SIGINT');
-    const result = await started.finished;
+    const result = await started.exited;
     expect(result.code).toBe(130);
     expect(result.stdout).toContain('loadtest INTERRUPTED, partial results');
     const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -385,7 +401,7 @@ describe('loadtest probe (built bundle)', () => {
       { allowed: false, outcome: 'blocked', class: 'timeout', status: null },
     ],
   ])('reports %s as JSON with its exit code', async (_what, url, extra, code, expected) => {
-    const result = await runBundle(['probe', url(), ...extra]);
+    const result = await runLoadtest(['probe', url(), ...extra]);
     expect(result.code).toBe(code);
     const line = JSON.parse(result.stdout);
     expect(line).toMatchObject({ url: url(), ...expected });
@@ -393,7 +409,7 @@ describe('loadtest probe (built bundle)', () => {
   });
 
   it('exits 2 without a URL', async () => {
-    const result = await runBundle(['probe']);
+    const result = await runLoadtest(['probe']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("missing required argument 'url'");
   });
@@ -401,7 +417,7 @@ describe('loadtest probe (built bundle)', () => {
 
 describe('loadtest service (built bundle)', () => {
   it('serves Prometheus metrics, /health and /ready, and stops on SIGTERM with exit 0', async () => {
-    const started = startBundle(['service'], {
+    const started = loadtest(['service'], {
       TARGET_URL: ok.url,
       UNAUTHORIZED_URL: `${forbidden.url}/api/data`,
       RATE: '40',
@@ -410,7 +426,10 @@ describe('loadtest service (built bundle)', () => {
       SHUTDOWN_DELAY_MS: '0',
       LOG_LEVEL: 'info',
     });
-    await waitFor(() => started.stdout().includes('"msg":"listening"'), 15_000, 'the listening line');
+    await waitFor(() => started.stdout().includes('"msg":"listening"'), {
+      timeoutMs: 15_000,
+      what: 'the listening line',
+    });
     const listening = JSON.parse(
       started
         .stdout()
@@ -448,14 +467,14 @@ describe('loadtest service (built bundle)', () => {
     expect(await (await fetch(`${base}/ready`)).json()).toEqual({ status: 'ready' });
 
     started.child.kill('SIGTERM');
-    const result = await started.finished;
+    const result = await started.exited;
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('"msg":"load summary"');
     expect(result.stdout).toContain('"msg":"shutdown complete"');
   });
 
   it('refuses invalid configuration with one line naming the variable, exit 1', async () => {
-    const result = await runBundle(['service'], { RATE: 'fast', METRICS_PORT: '0' });
+    const result = await runLoadtest(['service'], { RATE: 'fast', METRICS_PORT: '0' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('RATE must be number (got "fast")');
   });

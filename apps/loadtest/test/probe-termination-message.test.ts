@@ -1,60 +1,41 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort } from './local-server';
-import { bundleBuilt, BUNDLE, removeBundleCopy, runBundle } from './run-bundle';
+import {
+  freePort,
+  removeBundleCopies,
+  runBundle,
+  startBundle,
+  type RunningBundle,
+} from '@ztmesh/test-support';
 import { formatTerminationMessage, TERMINATION_MESSAGE_LIMIT_BYTES } from '../src/probe/termination-message';
 
-// The real backend, as shipped (the loadtest test target depends on the backend's build).
-const BACKEND = fileURLToPath(new URL('../../../dist/apps/backend/main.cjs', import.meta.url));
 const directory = mkdtempSync(join(tmpdir(), 'loadtest-verdict-'));
-let backend: ChildProcess | undefined;
+// The real backend, as shipped (the loadtest test target depends on the backend's build).
+let backend: RunningBundle | undefined;
 let backendUrl = '';
 let refusedPort = 0;
+// The CLI runs from a private copy of its bundle (see SpawnBundleOptions.privateCopy), killed after 20 s at most.
+const runLoadtest = (args: readonly string[]) =>
+  runBundle('loadtest', { args, killAfterMs: 20_000, privateCopy: true });
 
 beforeAll(async () => {
-  if (!bundleBuilt) throw new Error(`${BUNDLE} is missing: run nx build loadtest first`);
-  if (!existsSync(BACKEND)) throw new Error(`${BACKEND} is missing: run nx build backend first`);
-  refusedPort = await closedPort();
-  const child = spawn(process.execPath, [BACKEND], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOST: '127.0.0.1',
-      METRICS_HOST: '127.0.0.1',
-      PORT: '0',
-      METRICS_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  backend = child;
-  let out = '';
-  backendUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`backend did not listen: ${out}`)), 15_000);
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const line = out.split('\n').find((text) => text.includes('"msg":"listening"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`backend exited ${code}: ${out}`)));
-  });
+  refusedPort = await freePort();
+  backend = await startBundle('backend');
+  backendUrl = `http://127.0.0.1:${backend.port}`;
 });
 
 afterAll(() => {
-  if (backend && backend.exitCode === null) backend.kill('SIGKILL');
-  removeBundleCopy();
+  backend?.kill();
+  removeBundleCopies();
   rmSync(directory, { recursive: true, force: true });
 });
 
 describe('loadtest probe --termination-message (built bundle, real backend)', () => {
   it('writes "allowed" with the status for a backend answer and exits 0', async () => {
     const file = join(directory, 'allowed');
-    const result = await runBundle(['probe', `${backendUrl}/api/data`, '--termination-message', file]);
+    const result = await runLoadtest(['probe', `${backendUrl}/api/data`, '--termination-message', file]);
     expect(result.code).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
       target: `${backendUrl}/api/data`,
@@ -68,7 +49,7 @@ describe('loadtest probe --termination-message (built bundle, real backend)', ()
   it('writes "denied" for a blocked status of the backend and exits 1', async () => {
     // An unknown path answers 404; declaring 404 a blocked status shows the verdict follows the blocked list.
     const file = join(directory, 'denied-status');
-    const result = await runBundle([
+    const result = await runLoadtest([
       'probe',
       `${backendUrl}/no-such-route`,
       '--blocked-status',
@@ -88,7 +69,7 @@ describe('loadtest probe --termination-message (built bundle, real backend)', ()
   it('writes "denied" with the reason for a refused connection and exits 1', async () => {
     const file = join(directory, 'refused');
     const target = `http://127.0.0.1:${refusedPort}/api/data`;
-    const result = await runBundle(['probe', target, '--termination-message', file]);
+    const result = await runLoadtest(['probe', target, '--termination-message', file]);
     expect(result.code).toBe(1);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
       target,
@@ -101,7 +82,7 @@ describe('loadtest probe --termination-message (built bundle, real backend)', ()
 
   it('exits 2 with one line naming the flag and path when the file cannot be written', async () => {
     const file = join(directory, 'missing-dir', 'verdict');
-    const result = await runBundle(['probe', `${backendUrl}/api/data`, '--termination-message', file]);
+    const result = await runLoadtest(['probe', `${backendUrl}/api/data`, '--termination-message', file]);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
       `loadtest: --termination-message ${file}: cannot write the verdict (ENOENT)`,

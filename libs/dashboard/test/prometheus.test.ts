@@ -2,72 +2,31 @@
 // load-generator bundles on loopback while the load generator sends its mix and unauthorized attempts (aimed at a
 // closed port, so each is refused: blocked); then every panel's query, read from the committed JSON, must return
 // series and name only metrics the processes export.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startBundle, waitFor, type RunningBundle } from '@ztmesh/test-support';
 import { DASHBOARD_FILE } from '../src/dashboard-file';
 import { panelQueries, substituteGrafanaVariables, unknownMetrics } from '../src/panel-queries';
 import { createPrometheusArgs, createPrometheusConfig } from '../src/prometheus-config.mjs';
 
 const PROMETHEUS = process.env['PROMETHEUS_BIN'] ?? '/usr/bin/prometheus';
-const DIST = join(__dirname, '../../../dist/apps');
 const SCRAPE_SECONDS = 1;
 const LOAD_MS = 9_000;
 const present = existsSync(PROMETHEUS);
 if (!present)
   console.warn(`SKIPPED dashboard/prometheus: ${PROMETHEUS} is absent (apt-get install prometheus)`);
 
-interface Started {
-  readonly child: ChildProcess;
-  readonly line: Record<string, unknown>;
-}
+// Everything started here, stopped in reverse order by afterAll.
+const started: { stop(): Promise<unknown> }[] = [];
 
-const started: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Starts a built bundle and waits for its `listening` log line. */
-function startBundle(app: string, env: Record<string, string>, args: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, [join(DIST, app, 'main.cjs'), ...args], {
-    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  let pending = '';
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${app} did not log "listening" (stderr: ${stderr})`)),
-      15_000,
-    );
-    child.once('exit', (code) => reject(new Error(`${app} exited ${code} (stderr: ${stderr})`)));
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      for (const part of parts) {
-        if (!part.startsWith('{')) continue;
-        const line = JSON.parse(part) as Record<string, unknown>;
-        if (line['msg'] === 'listening') {
-          clearTimeout(timer);
-          resolve({ child, line });
-        }
-      }
-    });
-  });
+/** Starts a built bundle on loopback and waits for its `listening` log line. */
+async function start(app: string, env: Record<string, string>, args: string[] = []): Promise<RunningBundle> {
+  const bundle = await startBundle(app, { env, args });
+  started.push(bundle);
+  return bundle;
 }
 
 async function promQuery(
@@ -80,26 +39,17 @@ async function promQuery(
   return body.data?.result ?? [];
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe.skipIf(!present)('the dashboard on a real Prometheus', () => {
   let base = '';
   let dataDir = '';
 
   beforeAll(async () => {
-    const backend = await startBundle('backend', { PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0' });
-    const frontend = await startBundle('frontend', {
+    const backend = await start('backend', { PORT: '0', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0' });
+    const frontend = await start('frontend', {
       PORT: '0',
       METRICS_HOST: '127.0.0.1',
       METRICS_PORT: '0',
-      BACKEND_URL: `http://127.0.0.1:${backend.line['port']}`,
+      BACKEND_URL: `http://127.0.0.1:${backend.port}`,
     });
     const closed = await freePort();
     dataDir = mkdtempSync(join(tmpdir(), 'ztmesh-prometheus-'));
@@ -118,10 +68,10 @@ describe.skipIf(!present)('the dashboard on a real Prometheus', () => {
         '',
       ].join('\n'),
     );
-    const loadtest = await startBundle(
+    const loadtest = await start(
       'loadtest',
       {
-        TARGET_URL: `http://127.0.0.1:${frontend.line['port']}`,
+        TARGET_URL: `http://127.0.0.1:${frontend.port}`,
         METRICS_PORT: '0',
         RATE: '20',
         SCENARIO_FILE: scenarioFile,
@@ -134,9 +84,9 @@ describe.skipIf(!present)('the dashboard on a real Prometheus', () => {
       config,
       createPrometheusConfig(
         [
-          { app: 'backend', pod: 'backend-0', address: `127.0.0.1:${backend.line['metricsPort']}` },
-          { app: 'frontend', pod: 'frontend-0', address: `127.0.0.1:${frontend.line['metricsPort']}` },
-          { app: 'loadtest', pod: 'loadtest-0', address: `127.0.0.1:${loadtest.line['metricsPort']}` },
+          { app: 'backend', pod: 'backend-0', address: `127.0.0.1:${backend.metricsPort}` },
+          { app: 'frontend', pod: 'frontend-0', address: `127.0.0.1:${frontend.metricsPort}` },
+          { app: 'loadtest', pod: 'loadtest-0', address: `127.0.0.1:${loadtest.metricsPort}` },
         ],
         SCRAPE_SECONDS,
       ),
@@ -152,26 +102,32 @@ describe.skipIf(!present)('the dashboard on a real Prometheus', () => {
       }),
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    started.push(prometheus);
-    await waitFor(async () => (await fetch(`${base}/-/ready`)).ok, 20_000, 'Prometheus /-/ready');
-    await waitFor(
-      async () => (await promQuery(base, 'up == 1')).length === 3,
-      15_000,
-      'all three targets up',
-    );
+    started.push({
+      stop: async () => {
+        if (prometheus.exitCode !== null || prometheus.signalCode !== null) return;
+        const exited = new Promise((resolve) => prometheus.once('exit', resolve));
+        prometheus.kill('SIGTERM');
+        const timer = setTimeout(() => prometheus.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      },
+    });
+    await waitFor(async () => (await fetch(`${base}/-/ready`)).ok, {
+      timeoutMs: 20_000,
+      what: 'Prometheus /-/ready',
+      intervalMs: 250,
+    });
+    await waitFor(async () => (await promQuery(base, 'up == 1')).length === 3, {
+      timeoutMs: 15_000,
+      what: 'all three targets up',
+      intervalMs: 250,
+    });
     // Bounded load: the load generator has been sending since it started; give Prometheus several scrapes of it.
     await new Promise((resolve) => setTimeout(resolve, LOAD_MS));
   }, 90_000);
 
   afterAll(async () => {
-    for (const child of started.reverse()) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    for (const running of started.reverse()) await running.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 

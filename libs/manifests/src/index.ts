@@ -1,13 +1,6 @@
-export { authorizationPathRequests } from './apps/authorization-path-requests';
-export {
-  createRouteObserver,
-  defaultBundleFor,
-  probeRequests,
-  type RouteObserver,
-  type RouteObserverOptions,
-  type RouteRequest,
-  type RouteRequestProvider,
-} from './apps/observe-routes';
+export { authorizationPathRequests } from './routes/authorization-path-requests';
+export { type RouteObserver } from './routes/route-observer';
+export { probeRequests, type RouteRequest, type RouteRequestProvider } from './routes/route-requests';
 export { applyOrderCheck, policyTier } from './checks/apply-order';
 export { AUTHORIZATION_PATH_USE, authorizationPathsCheck } from './checks/authz-paths';
 export {

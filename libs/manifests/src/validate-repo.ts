@@ -2,8 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { apiGroup, describeObject, ManifestError } from '@ztmesh/policy';
 import { parseAllDocuments } from 'yaml';
-import { authorizationPathRequests } from './apps/authorization-path-requests';
-import { createRouteObserver, probeRequests } from './apps/observe-routes';
+import { authorizationPathRequests } from './routes/authorization-path-requests';
+import type { RouteObserver } from './routes/route-observer';
+import { probeRequests } from './routes/route-requests';
 import type {
   CheckContext,
   CrossCheck,
@@ -72,8 +73,12 @@ export interface ValidateRepoOptions {
   readonly targets?: readonly string[];
   /** The kubectl binary (default `kubectl`). */
   readonly kubectl?: string;
-  /** Start the apps' bundles to check probe paths (default true). */
-  readonly runApps?: boolean;
+  /**
+   * Asks the running apps what they answer on the probe, scrape and AuthorizationPolicy paths (ztctl validate
+   * passes one that starts the built bundles); validateRepo closes it when done. Without one the probe-routes
+   * check is omitted.
+   */
+  readonly routeObserver?: RouteObserver;
   /** The cross-checks to run (default CROSS_CHECKS). */
   readonly checks?: readonly CrossCheck[];
   /** The flow graph whose `peers:` are the well-known workloads, repo-relative (default DEFAULT_FLOWS_FILE). */
@@ -184,7 +189,7 @@ export async function validateRepo(options: ValidateRepoOptions): Promise<Valida
   );
 
   const core = createCoreSchemaValidator();
-  const observer = options.runApps === false ? undefined : createRouteObserver({ repoRoot });
+  const observer = options.routeObserver;
   if (!observer) omitted.push('probe-routes: the apps were not started (--no-run-apps)');
   const summaries: TargetSummary[] = [];
   try {

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { REPO_ROOT } from './repo-root';
 import { runCommand } from './run-command';
 
-/** The repository root (this file is libs/test-support/src/control-plane.ts). */
-export const REPO_ROOT = join(__dirname, '..', '..', '..');
 /** `scripts/control-plane`: the one implementation of up, down and env; the fixture only drives it. */
 export const CONTROL_PLANE_SCRIPT = join(REPO_ROOT, 'scripts', 'control-plane');
 const BUILD_SCRIPT = join(REPO_ROOT, 'tools', 'control-plane', 'build');

@@ -1,5 +1,6 @@
-import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { createLogger, createMetrics, createReadiness, TRACE_HEADERS } from '@ztmesh/service-kit';
+import { freePort, listenOnLoopback } from '@ztmesh/test-support';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestUpstream, type TestUpstream } from '../../test/support/test-upstream';
@@ -278,10 +279,7 @@ describe('proxy: only the allow-list reaches the upstream', () => {
 
 describe('proxy: upstream failures', () => {
   it('answers a refused connection with the JSON 502 within 1 s', async () => {
-    const closed = createTcpServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await freePort();
     const { app } = setup({ BACKEND_URL: `http://127.0.0.1:${port}` });
     const started = performance.now();
     const response = await app.inject('/api/backend/api/data');
@@ -353,9 +351,9 @@ async function startBreakingUpstream(breakCount: number) {
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
     requests: () => requests,
     close: () =>
       new Promise<void>((resolve) => {

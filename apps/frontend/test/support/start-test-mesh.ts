@@ -1,5 +1,5 @@
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { startLoopbackServer } from '@ztmesh/test-support';
 
 /** How the stand-in handles a request: forward it, forward it late, or answer as Envoy itself would. */
 export type MeshMode =
@@ -42,7 +42,7 @@ export async function startTestMesh(targets: string[]): Promise<TestMesh> {
     upstream.on('error', () => req.socket.destroy());
     req.pipe(upstream);
   };
-  const server: Server = createServer((req, res) => {
+  const local = await startLoopbackServer((req, res) => {
     state.requests += 1;
     const mode = state.mode;
     if (mode.kind === 'answer') {
@@ -58,10 +58,8 @@ export async function startTestMesh(targets: string[]): Promise<TestMesh> {
       forward(req, res);
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: local.url,
     get targets() {
       return state.targets;
     },
@@ -77,10 +75,6 @@ export async function startTestMesh(targets: string[]): Promise<TestMesh> {
     get requests() {
       return state.requests;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: local.close,
   };
 }

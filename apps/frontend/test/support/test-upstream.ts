@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { startLoopbackServer } from '@ztmesh/test-support';
 
 /** One request as the test upstream received it. */
 export interface ReceivedRequest {
@@ -33,7 +33,7 @@ export async function startTestUpstream(): Promise<TestUpstream> {
   const received: ReceivedRequest[] = [];
   const state: { mode: UpstreamMode } = { mode: { kind: 'backend' } };
   let cancelled = 0;
-  const server: Server = createServer((req, res) => {
+  const local = await startLoopbackServer((req, res) => {
     received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     const mode = state.mode;
     const send = (statusCode: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -79,11 +79,9 @@ export async function startTestUpstream(): Promise<TestUpstream> {
       }
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: local.url,
+    port: local.port,
     received,
     cancelled: () => cancelled,
     get mode() {
@@ -92,10 +90,6 @@ export async function startTestUpstream(): Promise<TestUpstream> {
     set mode(mode: UpstreamMode) {
       state.mode = mode;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: local.close,
   };
 }

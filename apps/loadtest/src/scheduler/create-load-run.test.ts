@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { closedPort, startServer, type LocalServer } from '../../test/local-server';
+import { freePort, startLoopbackServer, type LoopbackServer } from '@ztmesh/test-support';
 import { summarize } from '../report/create-recorder';
 import { CLASS, OUTCOME } from '../report/response-class';
 import type { Scenario } from '../scenarios/scenario';
 import { createLoadRun } from './create-load-run';
 
-const servers: LocalServer[] = [];
+const servers: LoopbackServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function server(handler: Parameters<typeof startServer>[0]): Promise<LocalServer> {
-  const started = await startServer(handler);
+async function server(handler: Parameters<typeof startLoopbackServer>[0]): Promise<LoopbackServer> {
+  const started = await startLoopbackServer(handler, { keepAliveTimeoutMs: 10_000 });
   servers.push(started);
   return started;
 }
@@ -167,7 +167,7 @@ describe('unauthorized scenario classification against real local servers', () =
           : 'upstream connect error or disconnect/reset before headers. reset reason: connection timeout',
       );
     });
-    const refusedPort = await closedPort();
+    const refusedPort = await freePort();
     const scenarios = [
       scenario(`${sidecar.url}/connect-failure`, { name: 'connect-failure', unauthorized: true }),
       scenario(`${sidecar.url}/blackhole`, { name: 'blackhole', unauthorized: true }),

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -8,17 +7,15 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPSTREAM_SCHEMA_FILES, upstreamSchemasCacheDir } from '@ztmesh/manifests';
+import { runBundle, startLoopbackServer, type LoopbackServer } from '@ztmesh/test-support';
 
 // `ztctl validate` never says OK over skipped checks, and `ztctl schemas fetch` brings the schemas to a machine
 // that has none: through the built bundle, as real child processes, against a real HTTP server on 127.0.0.1.
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
-const BUNDLE = join(REPO_ROOT, 'dist', 'apps', 'ztctl', 'main.cjs');
 const SHARED = join(REPO_ROOT, '..', 'shared', 'schemas');
 const hasShared = existsSync(SHARED);
 if (!hasShared) console.warn(`SKIPPED ztctl schemas fetch tests on the real files: ${SHARED} is absent`);
@@ -32,38 +29,32 @@ writeFileSync(
   'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: webapp\nspec:\n  mtls:\n    mode: STRICT\n',
 );
 
-// Async spawn: the HTTP server lives in this process and must keep answering while the child runs.
-function ztctl(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], {
-      cwd: userRepo,
-      env: { PATH: process.env.PATH, HOME: join(scratch, 'home'), ...env },
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+// Async: the HTTP server lives in this process and must keep answering while the child runs.
+async function ztctl(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const { code, stdout, stderr } = await runBundle('ztctl', {
+    args,
+    cwd: userRepo,
+    env: { HOME: join(scratch, 'home'), ...env },
+    killAfterMs: 60_000,
   });
+  return { code, stdout, stderr };
 }
 
-let server: Server;
+let server: LoopbackServer;
 let mirror: string;
 const corrupt = new Set<string>();
 beforeAll(async () => {
-  server = createServer((request, response) => {
+  server = await startLoopbackServer((request, response) => {
     const path = decodeURIComponent((request.url ?? '').replace(/^\/mirror\//, ''));
     const file = join(SHARED, path);
     if (!hasShared || path.includes('..') || !existsSync(file)) return void response.writeHead(404).end();
     const bytes = readFileSync(file);
     response.writeHead(200).end(corrupt.has(path) ? Buffer.concat([bytes, Buffer.from('\n')]) : bytes);
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mirror`;
+  mirror = `${server.url}/mirror`;
 });
 afterAll(async () => {
-  await new Promise((done) => server.close(done));
+  await server.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

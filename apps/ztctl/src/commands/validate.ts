@@ -10,6 +10,7 @@ import {
 } from '@ztmesh/manifests';
 import { ManifestError } from '@ztmesh/policy';
 import { EXIT } from '../exit-codes';
+import { createRouteObserver } from '../create-route-observer';
 
 /** Options of `ztctl validate`. */
 export interface ValidateCommandOptions {
@@ -72,7 +73,7 @@ export async function runValidate(
       repoRoot,
       schemasDir: options.schemas ? resolve(options.schemas) : undefined,
       targets,
-      runApps: options.runApps,
+      routeObserver: options.runApps ? createRouteObserver({ repoRoot }) : undefined,
       kubectl: options.kubectl,
     });
   } catch (error) {

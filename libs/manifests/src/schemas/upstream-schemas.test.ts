@@ -7,11 +7,10 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoopbackServer, type LoopbackServer } from '@ztmesh/test-support';
 import { fetchUpstreamSchemas, SchemaFetchError } from './fetch-upstream-schemas';
 import {
   findUpstreamSchemas,
@@ -30,19 +29,18 @@ const scratch = mkdtempSync(join(tmpdir(), 'ztmesh-schemas-'));
 // A real HTTP server on 127.0.0.1 serving `served` (path -> bytes); every request is recorded.
 const served = new Map<string, Buffer>();
 const requested: string[] = [];
-let server: Server;
+let server: LoopbackServer;
 let base: string;
 beforeAll(async () => {
-  server = createServer((request, response) => {
+  server = await startLoopbackServer((request, response) => {
     requested.push(request.url ?? '');
     const body = served.get(decodeURIComponent(request.url ?? ''));
     response.writeHead(body ? 200 : 404).end(body ?? 'not found');
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 afterAll(async () => {
-  await new Promise((done) => server.close(done));
+  await server.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@ import { AUTHORIZATION_PATH_USE } from '../checks/authz-paths';
 import { findContainerPort } from '../checks/pod-templates';
 import { serviceEnvNumber } from '../checks/workload-hygiene';
 import { type RenderedObject } from '../rendered-object';
-import type { RouteRequestProvider } from './observe-routes';
+import type { RouteRequestProvider } from './route-requests';
 
 interface AuthorizationPolicySpec {
   action?: string;

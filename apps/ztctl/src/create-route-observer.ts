@@ -3,12 +3,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describeObject } from '@ztmesh/policy';
-import type { IContainer } from 'kubernetes-models/v1';
-import type { RouteObservation } from '../checks/cross-check';
-import { imageName } from '../checks/images';
-import { envValue, findContainerPort, type PodTemplate } from '../checks/pod-templates';
-import { PROBE_FIELDS } from '../checks/port-references';
-import { serviceEnvNumber } from '../checks/workload-hygiene';
+import {
+  envValue,
+  findContainerPort,
+  imageName,
+  probeRequests,
+  serviceEnvNumber,
+  type PodTemplate,
+  type RouteObservation,
+  type RouteObserver,
+  type RouteRequest,
+} from '@ztmesh/manifests';
+
+// The container type as the manifests lib reads it (kubernetes-models), without depending on that package here.
+type IContainer = PodTemplate['spec']['containers'][number];
 
 /** Options for createRouteObserver. */
 export interface RouteObserverOptions {
@@ -19,20 +27,6 @@ export interface RouteObserverOptions {
   readonly startTimeoutMs?: number;
   /** Timeout of one probe request (default 5 s). */
   readonly requestTimeoutMs?: number;
-}
-
-/** Starts apps from their bundles as pods would run them and records what their probe paths answer. */
-export interface RouteObserver {
-  /**
-   * Observations for every request `providers` derive from each container of `templates` (default: its HTTP
-   * probes and scrape path); `skipped` says what was not observed and why.
-   */
-  observe(
-    templates: readonly PodTemplate[],
-    providers?: readonly RouteRequestProvider[],
-  ): Promise<{ observations: RouteObservation[]; skipped: string[] }>;
-  /** Stops every app started so far. */
-  close(): Promise<void>;
 }
 
 interface RunningApp {
@@ -135,37 +129,6 @@ export function createRouteObserver(options: RouteObserverOptions): RouteObserve
     },
   };
 }
-
-/** One GET to make against a container: why (`use`), where, and which object the answer speaks for. */
-export interface RouteRequest {
-  readonly use: string;
-  readonly path: string;
-  /** The port as the manifest names it (`http`, 9464). */
-  readonly port: string | number;
-  /** The object a finding about this request names (default: the pod's workload). */
-  readonly owner?: string;
-}
-
-/** Derives the requests to make against one container of a pod template. */
-export type RouteRequestProvider = (template: PodTemplate, container: IContainer) => RouteRequest[];
-
-/** The container's HTTP probes and, on the container that has the annotated port, the Prometheus scrape path. */
-export const probeRequests: RouteRequestProvider = (template, container) => {
-  const requests: RouteRequest[] = [];
-  for (const field of PROBE_FIELDS) {
-    const httpGet = container[field]?.httpGet;
-    if (httpGet) requests.push({ use: field, path: httpGet.path ?? '/', port: httpGet.port });
-  }
-  const scrapePort = Number(template.annotations['prometheus.io/port']);
-  if (template.annotations['prometheus.io/scrape'] === 'true' && findContainerPort(container, scrapePort)) {
-    requests.push({
-      use: 'prometheus.io/path',
-      path: template.annotations['prometheus.io/path'] ?? '/metrics',
-      port: scrapePort,
-    });
-  }
-  return requests;
-};
 
 async function ask(
   app: RunningApp,
