@@ -56,7 +56,7 @@ describe.skipIf(!kubectl.available)('the real repository', () => {
     // This lib starts no app: what the apps answer is proven where their bundles may be started, in
     // apps/ztctl/src/create-route-observer.test.ts.
     expect(report.omitted).toEqual(['probe-routes: the apps were not started (--no-run-apps)']);
-    // Renders eleven kustomizations with kubectl: seconds on a quiet machine, more on a loaded one.
+    // Renders every overlay and test kustomization with kubectl: seconds when quiet, more under load.
   }, 90_000);
 });
 
