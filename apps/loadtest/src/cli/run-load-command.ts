@@ -5,9 +5,9 @@ import { formatSummary } from '../report/format-summary';
 import { evaluateThresholds, parseThreshold, withDefaultThresholds } from '../report/thresholds';
 import { resolveScenarios } from '../scenarios/resolve-scenarios';
 import type { ScenarioSpec } from '../scenarios/scenario-file-schema';
-import { createLoadRun, type LoadModel } from '../scheduler/create-load-run';
+import { createLoadRun, type LoadModel } from '../run/create-load-run';
 import { UsageError } from '../usage-error';
-import { findUnreachable } from './check-reachable';
+import { findUnreachable } from '../run/check-reachable';
 import { EXIT } from './exit-codes';
 
 /** The flags of `loadtest run`, as commander parsed them. */

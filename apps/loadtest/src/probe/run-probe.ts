@@ -1,6 +1,6 @@
-import { summarize } from '../report/create-recorder';
-import { CLASS, OUTCOME, RESPONSE_CLASSES, type ResponseClass } from '../report/response-class';
-import { createLoadRun } from '../scheduler/create-load-run';
+import { summarize } from '../record/create-recorder';
+import { CLASS, OUTCOME, RESPONSE_CLASSES, type ResponseClass } from '../record/response-class';
+import { createLoadRun } from '../run/create-load-run';
 
 /** Options for runProbe. */
 export interface ProbeOptions {

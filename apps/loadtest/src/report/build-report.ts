@@ -1,8 +1,7 @@
-import type { LoadModel, LoadRunResult } from '../scheduler/create-load-run';
+import type { LoadModel, LoadRunResult } from '../run/create-load-run';
 import { scenarioUrl, type Scenario } from '../scenarios/scenario';
-import { summarize, type LatencySummary, type Recorder } from './create-recorder';
-import { OUTCOMES, RESPONSE_CLASSES, type Outcome, type ResponseClass } from './response-class';
-import type { ThresholdResult } from './thresholds';
+import { summarize, type LatencySummary, type Recorder } from '../record/create-recorder';
+import { OUTCOMES, RESPONSE_CLASSES, type Outcome, type ResponseClass } from '../record/response-class';
 
 /** The settings a run was made with, as echoed in its report. */
 export interface RunSettings {
@@ -23,6 +22,17 @@ export interface Tallies {
   readonly outcomes: Record<Outcome, number>;
   readonly classes: Record<ResponseClass, number>;
   readonly statusCodes: Record<string, number>;
+}
+
+/** A threshold checked against a finished run. */
+export interface ThresholdResult {
+  readonly expression: string;
+  readonly metric: string;
+  readonly actual: number;
+  readonly limit: number;
+  readonly passed: boolean;
+  /** Present (true) only on the default error threshold. */
+  readonly default?: true;
 }
 
 /** The `--json` report: everything the summary table shows, in a stable shape (`version` changes if it breaks). */

@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { LoadRun } from '../scheduler/create-load-run';
+import type { LoadRun } from '../run/create-load-run';
 
 /** Options for createProgress. */
 export interface ProgressOptions {

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { LatencySummary } from './create-recorder';
+import type { LatencySummary } from '../record/create-recorder';
 import type { RunReport } from './build-report';
 
 const ms = (value: number): string =>

@@ -1,5 +1,5 @@
 import { UsageError } from '../usage-error';
-import type { RunReport } from './build-report';
+import type { RunReport, ThresholdResult } from './build-report';
 
 const LATENCY_METRICS = {
   p50: 'p50',
@@ -40,17 +40,6 @@ export interface Threshold {
 
 /** Applied when no `--threshold` on `errors` is given: failing requests fail a run unless the user says so. */
 export const DEFAULT_ERROR_THRESHOLD = 'errors<1%';
-
-/** A threshold checked against a finished run. */
-export interface ThresholdResult {
-  readonly expression: string;
-  readonly metric: string;
-  readonly actual: number;
-  readonly limit: number;
-  readonly passed: boolean;
-  /** Present (true) only on the default error threshold. */
-  readonly default?: true;
-}
 
 const PATTERN = /^\s*([A-Za-z_][\w.()]*)\s*(<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?)\s*(ms|s|us|%)?\s*$/;
 

@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { LATENCY_BUCKETS_SECONDS } from '@ztmesh/service-kit';
-import type { ResultObserver } from '../http/create-request-engine';
-import { OUTCOMES, RESPONSE_CLASSES } from '../report/response-class';
-import type { LoadRun } from '../scheduler/create-load-run';
+import type { ResultObserver } from '../run/create-request-engine';
+import { OUTCOMES, RESPONSE_CLASSES } from '../record/response-class';
+import type { LoadRun } from '../run/create-load-run';
 import type { Scenario } from '../scenarios/scenario';
 
 /** Options for createLoadMetrics. */

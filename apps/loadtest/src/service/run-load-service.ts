@@ -7,12 +7,12 @@ import {
   createServiceApp,
   installGracefulShutdown,
 } from '@ztmesh/service-kit';
-import { OUTCOME } from '../report/response-class';
-import { summarize } from '../report/create-recorder';
+import { OUTCOME } from '../record/response-class';
+import { summarize } from '../record/create-recorder';
 import { loadScenarioFile } from '../scenarios/load-scenario-file';
 import { resolveScenarios } from '../scenarios/resolve-scenarios';
 import type { Scenario } from '../scenarios/scenario';
-import { createLoadRun, type LoadRun } from '../scheduler/create-load-run';
+import { createLoadRun, type LoadRun } from '../run/create-load-run';
 import { UsageError } from '../usage-error';
 import { createLoadMetrics } from './create-load-metrics';
 import { loadLoadServiceConfig, type LoadServiceConfig } from './load-service-config';

@@ -1,7 +1,7 @@
 import type { Client as UndiciClient, Dispatcher } from 'undici';
 import Client from 'undici/lib/dispatcher/client.js';
-import type { Recorder } from '../report/create-recorder';
-import { CLASS, classOfError, classOfStatus, isEnvoyLocalDenial, outcomeOf } from '../report/response-class';
+import type { Recorder } from '../record/create-recorder';
+import { CLASS, classOfError, classOfStatus, isEnvoyLocalDenial, outcomeOf } from '../record/response-class';
 import type { Scenario } from '../scenarios/scenario';
 import { TraceIdSource } from './trace-ids';
 

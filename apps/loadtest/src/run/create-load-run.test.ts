@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, startLoopbackServer, type LoopbackServer } from '@ztmesh/test-support';
-import { summarize } from '../report/create-recorder';
-import { CLASS, OUTCOME } from '../report/response-class';
+import { summarize } from '../record/create-recorder';
+import { CLASS, OUTCOME } from '../record/response-class';
 import type { Scenario } from '../scenarios/scenario';
 import { createLoadRun } from './create-load-run';
 

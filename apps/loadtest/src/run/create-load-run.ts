@@ -1,5 +1,5 @@
-import { createRequestEngine, type ResultObserver } from '../http/create-request-engine';
-import { createRecorder, type Recorder } from '../report/create-recorder';
+import { createRequestEngine, type ResultObserver } from './create-request-engine';
+import { createRecorder, type Recorder } from '../record/create-recorder';
 import { createScenarioPicker } from '../scenarios/create-scenario-picker';
 import type { Scenario } from '../scenarios/scenario';
 import { createArrivalSchedule } from './arrival-schedule';
