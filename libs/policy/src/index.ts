@@ -25,6 +25,7 @@ export {
 } from './sidecar-listeners';
 export type { AnalysisFinding } from './findings';
 export { formatIpRange, parseCidr, type IpRange } from './ip-set';
+export { ISTIO_ROOT_NAMESPACE, istioPolicyApplies } from './istio-match';
 export {
   IstioLayer,
   patternCovers,

@@ -1,9 +1,29 @@
+import { matchesLabelSelector, type LabelSelector } from './label-selector';
 import {
   UNKNOWN_SOURCE_FIELDS,
   type AuthzRule,
   type Operation,
   type SourceSpec,
 } from './read-istio-policies';
+
+/** Istio's root namespace when none is configured (meshConfig.rootNamespace): its policies reach the whole mesh. */
+export const ISTIO_ROOT_NAMESPACE = 'istio-system';
+
+/**
+ * Whether an Istio policy (AuthorizationPolicy, PeerAuthentication) of `namespace` with `selector` applies to a
+ * workload: in its own namespace to the workloads its selector matches (no selector: all of them); in the root
+ * namespace to the matching workloads of every namespace (no selector: the whole mesh).
+ */
+export function istioPolicyApplies(
+  namespace: string,
+  selector: LabelSelector | undefined,
+  workload: { readonly namespace: string; readonly labels: Readonly<Record<string, string>> },
+  rootNamespace: string = ISTIO_ROOT_NAMESPACE,
+): boolean {
+  if (namespace !== rootNamespace && namespace !== workload.namespace) return false;
+  if (namespace === rootNamespace && !selector) return true;
+  return selector ? matchesLabelSelector(selector, workload.labels) : true;
+}
 
 /** The peer identity Istio authorizes on: the mTLS principal and namespace (empty for a plaintext source). */
 export interface Source {

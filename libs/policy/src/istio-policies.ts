@@ -2,6 +2,8 @@ import type { Endpoint } from './endpoints';
 import type { FindingLog } from './findings';
 import {
   HTTP_FIELDS,
+  ISTIO_ROOT_NAMESPACE,
+  istioPolicyApplies,
   istioStringMatch,
   opCovers,
   opMayMatch,
@@ -15,11 +17,10 @@ import { matchesLabelSelector, type LabelSelector } from './label-selector';
 import type { ManifestObject } from './manifest-objects';
 import { readIstioPolicies, type AuthzPolicy, type AuthzRule, type PeerAuthn } from './read-istio-policies';
 
-// The string patterns are the Istio layer's vocabulary: importers of the layer find them here.
-export { istioStringMatch, patternCovers, patternsIntersect } from './istio-match';
-
 import { SIDECAR_PORTS } from './sidecar-listeners';
 
+// The string patterns are the Istio layer's vocabulary: importers of the layer find them here.
+export { istioStringMatch, patternCovers, patternsIntersect } from './istio-match';
 export { SIDECAR_PORTS } from './sidecar-listeners';
 
 /** PeerAuthentication modes after inheritance. */
@@ -60,7 +61,7 @@ export class IstioLayer {
     findings: FindingLog,
     options: IstioOptions = {},
   ) {
-    this.rootNamespace = options.rootNamespace ?? 'istio-system';
+    this.rootNamespace = options.rootNamespace ?? ISTIO_ROOT_NAMESPACE;
     this.trustDomain = options.trustDomain ?? 'cluster.local';
     const read = readIstioPolicies(objects, defaultNamespace, findings);
     this.authz = read.authz;
@@ -69,9 +70,7 @@ export class IstioLayer {
 
   /** Whether a policy of this namespace and selector applies to the destination (root namespace: mesh-wide). */
   private applies(scopeNs: string, selector: LabelSelector | undefined, dst: Endpoint): boolean {
-    if (scopeNs !== this.rootNamespace && scopeNs !== dst.namespace) return false;
-    if (scopeNs === this.rootNamespace && !selector) return true;
-    return selector ? matchesLabelSelector(selector, dst.labels) : true;
+    return istioPolicyApplies(scopeNs, selector, dst, this.rootNamespace);
   }
 
   /** The mTLS mode a destination enforces on a port (workload, then namespace, then mesh; PERMISSIVE by default). */

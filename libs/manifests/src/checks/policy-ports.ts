@@ -3,8 +3,8 @@ import {
   createPolicySelection,
   extractWorkloads,
   isCalicoPolicy,
+  istioPolicyApplies,
   ManifestError,
-  matchesLabelSelector,
   SIDECAR_LISTEN_PORTS,
   type CompiledPolicy,
   type CompiledRule,
@@ -123,11 +123,8 @@ export const policyPortsCheck: CrossCheck = {
         selector?: { matchLabels?: Record<string, string> };
         rules?: { to?: { operation?: { ports?: string[]; notPorts?: string[] } }[] }[];
       };
-      const selected = workloads.filter(
-        (w) =>
-          w.namespace === namespaceOf(policy) &&
-          matchesLabelSelector({ matchLabels: spec.selector?.matchLabels }, w.labels),
-      );
+      const selector = spec.selector?.matchLabels ? { matchLabels: spec.selector.matchLabels } : undefined;
+      const selected = workloads.filter((w) => istioPolicyApplies(namespaceOf(policy), selector, w));
       for (const rule of spec.rules ?? []) {
         for (const to of rule.to ?? []) checkPorts(policy, 'operation', to.operation?.ports ?? [], selected);
       }

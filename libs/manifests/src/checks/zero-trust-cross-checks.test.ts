@@ -367,6 +367,22 @@ const badCases: [string, CrossCheck, (objects: RenderedObject[]) => void, RegExp
     /operation port 80 is not a container port of backend/,
   ],
   [
+    // Istio applies a root-namespace policy with a selector to the matching pods of every namespace.
+    'an AuthorizationPolicy in the root namespace whose selector reaches backend in webapp',
+    policyPortsCheck,
+    (o) =>
+      void o.push({
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: 'mesh-backend', namespace: 'istio-system' },
+        spec: {
+          selector: { matchLabels: { app: 'backend' } },
+          rules: [{ to: [{ operation: { ports: ['81'] } }] }],
+        },
+      } as unknown as RenderedObject),
+    /operation port 81 is not a container port of backend/,
+  ],
+  [
     'an idle timeout above the keep-alive timeout',
     idleTimeoutCheck,
     (o) =>

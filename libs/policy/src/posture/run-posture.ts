@@ -1,5 +1,6 @@
 import { analyze } from '../analyze';
 import { peerWorkloads } from '../flow-graph';
+import { ISTIO_ROOT_NAMESPACE } from '../istio-match';
 import { authorizationCheck } from './authorization-check';
 import { calicoDefaultDenyCheck, kubernetesDefaultDenyCheck } from './default-deny-check';
 import { driftCheck } from './drift-check';
@@ -29,7 +30,7 @@ export const POSTURE_CHECKS: readonly PostureCheck[] = [
 
 /** The context every check reads: the input plus the analyzer's model of the live objects (pods left out). */
 export function postureContext(input: PostureInput): PostureContext {
-  const rootNamespace = input.rootNamespace ?? 'istio-system';
+  const rootNamespace = input.rootNamespace ?? ISTIO_ROOT_NAMESPACE;
   const peers = peerWorkloads(input.graph);
   const analysis = analyze(
     input.objects.filter((o) => o.kind !== 'Pod'),
