@@ -24,6 +24,16 @@ export function namespaceOf(object: RenderedObject): string {
   return object.metadata.namespace ?? 'default';
 }
 
+/** The rendered ServiceAccounts by `namespace/name` (the context's external ones left out). */
+export function renderedServiceAccounts(context: Pick<CheckContext, 'objects'>): Map<string, RenderedObject> {
+  return new Map(
+    ofKind(context, 'ServiceAccount').map((account) => [
+      `${namespaceOf(account)}/${account.metadata.name}`,
+      account,
+    ]),
+  );
+}
+
 /**
  * ServiceAccounts that exist, as `namespace/name` -> labels (with Calico's `projectcalico.org/name`): the
  * rendered ones plus the context's external ones.

@@ -1,4 +1,5 @@
 import { type CrossCheck, findingOf } from './cross-check';
+import { renderedServiceAccounts } from './object-queries';
 import { podTemplates } from './pod-templates';
 
 /** Every ServiceAccount a pod names exists in its namespace; no pod runs as the namespace's `default` account. */
@@ -6,11 +7,7 @@ export const serviceAccountsCheck: CrossCheck = {
   name: 'service-accounts',
   description: 'every ServiceAccount a pod names exists; no workload shares the default identity',
   run(context) {
-    const accounts = new Set(
-      context.objects
-        .filter((object) => object.kind === 'ServiceAccount')
-        .map((object) => `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`),
-    );
+    const accounts = renderedServiceAccounts(context);
     return podTemplates(context.objects).flatMap((template) => {
       const name = template.spec.serviceAccountName ?? template.spec.serviceAccount;
       if (!name || name === 'default') {

@@ -1,6 +1,7 @@
 import { ServiceConfigProperties } from '@ztmesh/service-kit';
 import type { IContainer } from 'kubernetes-models/v1';
 import { type CrossCheck, type Finding, findingOf } from './cross-check';
+import { renderedServiceAccounts } from './object-queries';
 import { envValue, podTemplates } from './pod-templates';
 import { PROBE_FIELDS } from './port-references';
 
@@ -21,19 +22,16 @@ export const workloadHygieneCheck: CrossCheck = {
   name: 'workload-hygiene',
   description: 'requests within limits, startup/readiness/liveness probes, no API token',
   run(context) {
-    const accounts = new Map(
-      context.objects
-        .filter((object) => object.kind === 'ServiceAccount')
-        .map((object) => [
-          `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`,
-          (object as { automountServiceAccountToken?: boolean }).automountServiceAccountToken,
-        ]),
-    );
+    const accounts = renderedServiceAccounts(context);
     return podTemplates(context.objects).flatMap((template) => {
       const findings: Finding[] = [];
       const add = (message: string) => findings.push(findingOf(this.name, context, template.owner, message));
       const account = `${template.namespace}/${template.spec.serviceAccountName ?? 'default'}`;
-      if ((template.spec.automountServiceAccountToken ?? accounts.get(account)) !== false) {
+      if (
+        (template.spec.automountServiceAccountToken ??
+          (accounts.get(account) as { automountServiceAccountToken?: boolean } | undefined)
+            ?.automountServiceAccountToken) !== false
+      ) {
         add('automountServiceAccountToken is not false: the pod would carry an API token it never uses');
       }
       for (const container of template.spec.containers) {
