@@ -9,6 +9,7 @@ export { ConnSet, PROTOCOLS, type Protocol } from './conn-set';
 export { formatConnlist } from './connlist';
 export { calicoNamespaceLabels, calicoServiceAccountLabels, type Endpoint } from './endpoints';
 export type { CompiledPolicy, CompiledRule } from './network-policies';
+export type { SelectionHints } from './endpoint-index';
 export {
   CALICO_POLICY_KINDS,
   createPolicySelection,

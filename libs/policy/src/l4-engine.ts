@@ -1,4 +1,5 @@
 import { ConnSet } from './conn-set';
+import { EndpointIndex } from './endpoint-index';
 import type { Endpoint } from './endpoints';
 import type { IpRange } from './ip-set';
 
@@ -45,11 +46,7 @@ export function verdictFor(v: DirectionVerdict, peer: PeerRef): ConnSet {
  */
 export class L4Engine {
   private readonly targets = new Map<CompiledRule, RuleTargets>();
-  private readonly byNamespace = new Map<string, Endpoint[]>();
-  // Endpoints by one pod label and by one namespace label (`key\0value`), in index order: a rule's candidates are
-  // the shortest list its selectors allow, not every endpoint (rules x endpoints was the cost of large inputs).
-  private readonly byPodLabel = new Map<string, Endpoint[]>();
-  private readonly byNamespaceLabel = new Map<string, Endpoint[]>();
+  private readonly index: EndpointIndex;
   private readonly policiesFor: { ingress: CompiledPolicy[][]; egress: CompiledPolicy[][] };
   private readonly tierOf = new Map<string, TierInfo>();
   private readonly ingressCache = new Map<number, DirectionVerdict>();
@@ -62,17 +59,7 @@ export class L4Engine {
     policies: readonly CompiledPolicy[],
     tiers: ReadonlyMap<string, TierInfo>,
   ) {
-    const index = (map: Map<string, Endpoint[]>, key: string, ep: Endpoint) => {
-      const list = map.get(key);
-      if (list) list.push(ep);
-      else map.set(key, [ep]);
-    };
-    for (const ep of endpoints) {
-      index(this.byNamespace, ep.namespace, ep);
-      for (const [key, value] of Object.entries(ep.labels)) index(this.byPodLabel, `${key}\0${value}`, ep);
-      for (const [key, value] of Object.entries(ep.namespaceLabels))
-        index(this.byNamespaceLabel, `${key}\0${value}`, ep);
-    }
+    this.index = new EndpointIndex(endpoints);
     const tierInfo = (name: string): TierInfo =>
       tiers.get(name) ?? { name, order: Number.POSITIVE_INFINITY, defaultAction: 'Deny' };
     const sorted = [...policies].sort((a, b) => {
@@ -86,11 +73,7 @@ export class L4Engine {
     for (const p of sorted) this.tierOf.set(p.tier, tierInfo(p.tier));
     this.policiesFor = { ingress: endpoints.map(() => []), egress: endpoints.map(() => []) };
     for (const policy of sorted) {
-      let candidates =
-        policy.namespace !== undefined ? (this.byNamespace.get(policy.namespace) ?? []) : endpoints;
-      const byLabel = policy.podLabel && this.byPodLabel.get(`${policy.podLabel[0]}\0${policy.podLabel[1]}`);
-      if (policy.podLabel && (byLabel?.length ?? 0) < candidates.length) candidates = byLabel ?? [];
-      for (const ep of candidates) {
+      for (const ep of this.index.candidates(policy)) {
         if (!policy.appliesTo(ep)) continue;
         if (policy.ingress) this.policiesFor.ingress[ep.idx].push(policy);
         if (policy.egress) this.policiesFor.egress[ep.idx].push(policy);
@@ -128,17 +111,11 @@ export class L4Engine {
     const { pods, external, externalExcept, podNamespace, podLabel, namespaceLabel } = rule.peer;
     let podList: number[] = [];
     if (typeof pods === 'function') {
-      // Each hint is a necessary condition, so the shortest list still holds every match; `pods` decides.
-      let candidates: readonly Endpoint[] =
-        podNamespace !== undefined ? (this.byNamespace.get(podNamespace) ?? []) : this.endpoints;
-      for (const [map, label] of [
-        [this.byPodLabel, podLabel],
-        [this.byNamespaceLabel, namespaceLabel],
-      ] as const) {
-        if (!label) continue;
-        const list = map.get(`${label[0]}\0${label[1]}`) ?? [];
-        if (list.length < candidates.length) candidates = list;
-      }
+      const candidates = this.index.candidates({
+        namespace: podNamespace,
+        podLabel,
+        namespaceLabel,
+      });
       podList = candidates.filter((ep) => pods(ep)).map((ep) => ep.idx);
     }
     let extAll = external === 'all' && externalExcept.length === 0;

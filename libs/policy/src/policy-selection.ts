@@ -1,4 +1,5 @@
 import { compileCalicoPolicy, readTiers } from './calico-policies';
+import { EndpointIndex, type SelectionHints } from './endpoint-index';
 import { buildEndpoints, type Endpoint } from './endpoints';
 import { FindingLog } from './findings';
 import type { Labels } from './label-selector';
@@ -20,8 +21,11 @@ export interface PolicySelection {
    * for any other kind. Throws ManifestError on input the analyzer rejects.
    */
   compile(obj: ManifestObject): CompiledPolicy | undefined;
-  /** The workloads, in input order, whose endpoint class the match selects. */
-  select(match: EndpointMatch): Workload[];
+  /**
+   * The workloads, in input order, whose endpoint class the match selects. `hints` (a compiled policy's, or its
+   * rule peer's `podNamespace`/`podLabel`/`namespaceLabel`) narrow the classes tried, as the analyzer's engine does.
+   */
+  select(match: EndpointMatch, hints?: SelectionHints): Workload[];
 }
 
 /** Options of createPolicySelection. */
@@ -63,7 +67,9 @@ export function createPolicySelection(
         obj.metadata.labels ?? {},
       );
   }
-  const { classOf } = buildEndpoints(workloads, namespaces, serviceAccountLabels);
+  const { endpoints } = buildEndpoints(workloads, namespaces, serviceAccountLabels);
+  const index = new EndpointIndex(endpoints);
+  const position = new Map(workloads.map((w, i) => [w, i]));
   const tiers = readTiers(objects);
   // Notes about unmodelled fields are the analyzer's to report, not the selection's.
   const ctx = { defaultNamespace, findings: new FindingLog() };
@@ -75,10 +81,14 @@ export function createPolicySelection(
       if (isCalicoPolicy(obj)) return compileCalicoPolicy(obj, ctx, tiers);
       return undefined;
     },
-    select(match) {
+    select(match, hints = {}) {
       if (match === 'none') return [];
       if (match === 'all') return [...workloads];
-      return workloads.filter((w) => match(classOf.get(w) as Endpoint));
+      return index
+        .candidates(hints)
+        .filter((ep: Endpoint) => match(ep))
+        .flatMap((ep) => ep.workloads)
+        .sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   SIDECAR_LISTEN_PORTS,
   type CompiledPolicy,
   type CompiledRule,
+  type SelectionHints,
   type ManifestObject as PolicyObject,
   type Workload,
 } from '@ztmesh/policy';
@@ -85,20 +86,25 @@ export const policyPortsCheck: CrossCheck = {
         ingress?: { ports?: { port?: number | string }[] }[];
         egress?: { ports?: { port?: number | string }[]; to?: { podSelector?: unknown }[] }[];
       };
-      const selected = selection.select(compiledPolicy.appliesTo);
+      const selected = selection.select(compiledPolicy.appliesTo, compiledPolicy);
       for (const rule of spec.ingress ?? []) checkPorts(policy, 'ingress', portsOf(rule.ports), selected);
       for (const rule of compiledPolicy.egress ?? []) {
         const written = spec.egress?.[rule.index];
         // Only peers that name pods: a namespace-wide or address peer has no one pod set to hold the port to.
         if (rule.peerIndex === undefined || !written?.to?.[rule.peerIndex]?.podSelector) continue;
-        checkPorts(policy, 'egress', portsOf(written.ports), selection.select(rule.peer.pods));
+        checkPorts(
+          policy,
+          'egress',
+          portsOf(written.ports),
+          selection.select(rule.peer.pods, peerHints(rule)),
+        );
       }
     }
     for (const policy of context.objects.filter(isCalicoPolicy)) {
       const compiledPolicy = compiled(policy);
       if (!compiledPolicy) continue;
       const spec = (policy.spec ?? {}) as CalicoPolicySpec;
-      const own = selection.select(compiledPolicy.appliesTo);
+      const own = selection.select(compiledPolicy.appliesTo, compiledPolicy);
       const rulesOf = (rules: readonly CompiledRule[] | undefined) =>
         new Map((rules ?? []).map((rule) => [rule.index, rule]));
       const ingress = rulesOf(compiledPolicy.ingress);
@@ -115,7 +121,12 @@ export const policyPortsCheck: CrossCheck = {
         const rule = egress.get(index);
         const destination = written.destination;
         if (!rule || !destination?.ports || (!destination.selector && !destination.serviceAccounts)) return;
-        checkPorts(policy, 'egress destination', destination.ports, selection.select(rule.peer.pods));
+        checkPorts(
+          policy,
+          'egress destination',
+          destination.ports,
+          selection.select(rule.peer.pods, peerHints(rule)),
+        );
       });
     }
     for (const policy of ofKind(context, 'AuthorizationPolicy', 'security.istio.io')) {
@@ -132,6 +143,12 @@ export const policyPortsCheck: CrossCheck = {
     return findings;
   },
 };
+
+/** What a rule's peer selectors require of an endpoint (the analyzer's hints), to narrow the classes tried. */
+function peerHints(rule: CompiledRule): SelectionHints {
+  const { podNamespace, podLabel, namespaceLabel } = rule.peer;
+  return { namespace: podNamespace, podLabel, namespaceLabel };
+}
 
 /** The workloads the analyzer reads from one object; one it rejects (a bad port) is the schema check's to report. */
 function workloadsOf(object: RenderedObject): Workload[] {
