@@ -10,7 +10,7 @@ import {
   reportPassed,
   validateRepo,
 } from '@ztmesh/manifests';
-import { appFixture, firstContainer } from '@ztmesh/manifests/testing';
+import { appFixture, backendGetPolicy, firstContainer } from '@ztmesh/manifests/testing';
 import { createRouteObserver } from './create-route-observer';
 
 // What the validator's probe-routes and authz-paths checks rest on: the apps' own bundles, started as pods would
@@ -74,17 +74,7 @@ describe.skipIf(!existsSync(backendBundle))('probe paths against the real backen
     const container = firstContainer(objects);
     container.readinessProbe.httpGet.path = '/readyz';
     container.livenessProbe.httpGet.port = 'http-metrics';
-    const policy = {
-      apiVersion: 'security.istio.io/v1',
-      kind: 'AuthorizationPolicy',
-      metadata: { name: 'backend', namespace: 'webapp' },
-      spec: {
-        selector: { matchLabels: { app: 'backend' } },
-        rules: [
-          { to: [{ operation: { methods: ['GET'], paths: ['/api/data', '/api/dta'], ports: ['5000'] } }] },
-        ],
-      },
-    };
+    const policy = backendGetPolicy(['/api/data', '/api/dta']);
     const file = scratchFile(
       'probes.yaml',
       [...objects, policy].map((object) => stringify(object)).join('---\n'),

@@ -8,7 +8,7 @@ import { AUTHORIZATION_PATH_USE } from './checks/authz-paths';
 import { formatReport, reportPassed } from './format-report';
 import type { RouteObserver } from './routes/route-observer';
 import { findKubectl } from './render/render-kustomization';
-import { appFixture, firstContainer, pick } from './testing/fixtures';
+import { appFixture, backendGetPolicy, firstContainer, pick } from './testing/fixtures';
 import { collectKustomizations, discoverTargets, validateRepo } from './validate-repo';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -149,17 +149,7 @@ describe('what the route observer saw', () => {
   it('asks it for the probe, scrape and AuthorizationPolicy paths, judges its answers, and closes it', async () => {
     const objects = appFixture();
     firstContainer(objects).readinessProbe.httpGet.path = '/readyz';
-    const policy = {
-      apiVersion: 'security.istio.io/v1',
-      kind: 'AuthorizationPolicy',
-      metadata: { name: 'backend', namespace: 'webapp' },
-      spec: {
-        selector: { matchLabels: { app: 'backend' } },
-        rules: [
-          { to: [{ operation: { methods: ['GET'], paths: ['/api/data', '/api/dta'], ports: ['5000'] } }] },
-        ],
-      },
-    };
+    const policy = backendGetPolicy(['/api/data', '/api/dta']);
     const file = scratchFile(
       'observed.yaml',
       [...objects, policy].map((object) => stringify(object)).join('---\n'),

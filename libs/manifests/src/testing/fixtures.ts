@@ -114,3 +114,16 @@ export function firstContainer(objects: readonly RenderedObject[]): Loose {
 export function podSpec(objects: readonly RenderedObject[]): Loose {
   return pick(objects, 'Deployment').spec.template.spec;
 }
+
+/** An AuthorizationPolicy letting anyone `GET` `paths` of the backend fixture on its port 5000. */
+export function backendGetPolicy(paths: readonly string[]): RenderedObject {
+  return {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: { name: 'backend', namespace: 'webapp' },
+    spec: {
+      selector: { matchLabels: { app: 'backend' } },
+      rules: [{ to: [{ operation: { methods: ['GET'], paths: [...paths], ports: ['5000'] } }] }],
+    },
+  };
+}
